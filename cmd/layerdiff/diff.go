@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/term"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/layerlint/layerlint/layerdiff"
+	"github.com/layerlint/layerlint/layerdiff/source"
+)
+
+type diffFlags struct {
+	format       string
+	mtime        bool
+	content      bool
+	contentMax   string
+	platform     string
+	failOnGrowth string
+	noCache      bool
+	noVerify     bool
+}
+
+func newDiffCommand(code *int) *cobra.Command {
+	var f diffFlags
+	cmd := &cobra.Command{
+		Use:   "layerdiff [flags] IMAGE_A IMAGE_B",
+		Short: "Compare two container images layer by layer and file by file",
+		Long: `layerdiff compares two container images: which layers they share, every path added, deleted or
+modified between their merged filesystems (after whiteouts and opaque directories), the layer and Dockerfile
+instruction that last wrote or deleted each changed path in B, sizes, and config changes.
+
+Images are read as streams and never extracted. References use skopeo's transport names:
+  docker-archive:PATH[:TAG]   a 'docker save' / 'buildah push docker-archive:' tar (or a bare path to a .tar)
+  oci:DIR[:TAG]               an OCI image layout directory (or a bare path to one)
+  oci-archive:PATH[:TAG]      a tar of an OCI image layout
+  docker-daemon:NAME:TAG      an image in the local Docker daemon
+  docker://HOST/REPO:TAG      an image in a registry (also bare: localhost:5000/app:v1, debian:bookworm)
+
+A change of modification time alone is not a modification unless --mtime is given. Sizes are bytes of
+uncompressed layers. Layer listings are cached by DiffID in $XDG_CACHE_HOME/layerlint (--no-cache to skip).
+
+Exit codes: 0 identical files and config, 1 different (or --fail-on-growth exceeded), 2 bad usage or input.`,
+		Example: `  layerdiff testdata/images/app-v1.tar testdata/images/app-v2.tar
+  layerdiff --format json oci:build/layout:v1 localhost:5000/app:v2
+  layerdiff --content --format markdown app-v1.tar app-v2.tar > diff.md`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usageError{fmt.Errorf("want two images, got %d argument(s)", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := runDiff(cmd, f, args[0], args[1])
+			*code = c
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.format, "format", "f", "text", "output format: text, json or markdown")
+	fl.BoolVar(&f.mtime, "mtime", false, "count a change of modification time alone as a modification")
+	fl.BoolVar(&f.content, "content", false, "show unified diffs of changed text files")
+	fl.StringVar(&f.contentMax, "content-max", "1MB", "largest file whose contents --content compares")
+	fl.StringVar(&f.platform, "platform", "", "platform to pick from multi-platform images (os/arch[/variant]); default: this machine's")
+	fl.StringVar(&f.failOnGrowth, "fail-on-growth", "", "exit 1 when B is more than SIZE larger than A (e.g. 10MB)")
+	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the layer listing cache")
+	fl.BoolVar(&f.noVerify, "no-verify", false, "skip checking each layer's bytes against its DiffID")
+	return cmd
+}
+
+func runDiff(cmd *cobra.Command, f diffFlags, refA, refB string) (int, error) {
+	render, ok := renderers[f.format]
+	if !ok {
+		return exitError, usageError{fmt.Errorf("unknown --format %q: want text, json or markdown", f.format)}
+	}
+	contentMax, err := layerdiff.ParseSize(f.contentMax)
+	if err != nil {
+		return exitError, usageError{fmt.Errorf("--content-max: %w", err)}
+	}
+	var growthLimit int64 = -1
+	if f.failOnGrowth != "" {
+		if growthLimit, err = layerdiff.ParseSize(f.failOnGrowth); err != nil {
+			return exitError, usageError{fmt.Errorf("--fail-on-growth: %w", err)}
+		}
+	}
+	var srcOpts []source.Option
+	if f.platform != "" {
+		p, err := v1.ParsePlatform(f.platform)
+		if err != nil {
+			return exitError, usageError{fmt.Errorf("--platform %q: %w", f.platform, err)}
+		}
+		srcOpts = append(srcOpts, source.WithPlatform(*p))
+	}
+	ctx := cmd.Context()
+	stderr := cmd.ErrOrStderr()
+	opts := []layerdiff.Option{layerdiff.WithVerify(!f.noVerify)}
+	if !f.noCache {
+		if dir, err := layerdiff.DefaultCacheDir(); err == nil {
+			opts = append(opts, layerdiff.WithIndexCache(layerdiff.NewIndexCache(dir)))
+		}
+	}
+	var bar *progressBar
+	if file, ok := stderr.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
+		bar = &progressBar{w: stderr}
+		opts = append(opts, layerdiff.WithProgress(bar.update))
+	}
+	reader := layerdiff.NewReader(opts...)
+
+	// Open and read both images at once: their layers share one pool of workers, and a layer they share is
+	// read once.
+	var imgs [2]*layerdiff.Image
+	g, gctx := errgroup.WithContext(ctx)
+	for i, ref := range []string{refA, refB} {
+		g.Go(func() error {
+			src, err := source.OpenString(gctx, ref, srcOpts...)
+			if err != nil {
+				return err
+			}
+			imgs[i], err = reader.ReadImage(gctx, ref, src)
+			return err
+		})
+	}
+	err = g.Wait()
+	bar.done()
+	if err != nil {
+		return exitError, err
+	}
+	rep := layerdiff.Diff(imgs[0], imgs[1], layerdiff.WithMtime(f.mtime))
+	if f.content {
+		rep.Options.Content = true
+		if err := layerdiff.AddContentDiffs(ctx, rep, imgs[0], imgs[1], contentMax); err != nil {
+			return exitError, err
+		}
+	}
+	if err := render(cmd.OutOrStdout(), rep, useColor(cmd.OutOrStdout())); err != nil {
+		return exitError, err
+	}
+	if growthLimit >= 0 && rep.Summary.Growth > growthLimit {
+		fmt.Fprintf(stderr, "layerdiff: %s grew by %s, more than --fail-on-growth %s\n", refB,
+			layerdiff.FormatSize(rep.Summary.Growth), strings.TrimSpace(f.failOnGrowth))
+		return exitDifferent, nil
+	}
+	if rep.Summary.Identical {
+		return exitSame, nil
+	}
+	return exitDifferent, nil
+}

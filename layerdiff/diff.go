@@ -1,0 +1,250 @@
+package layerdiff
+
+import (
+	"fmt"
+	"io/fs"
+	"strconv"
+)
+
+// DiffOption configures Diff.
+type DiffOption func(*diffOptions)
+
+type diffOptions struct {
+	mtime bool
+}
+
+// WithMtime makes a change of modification time alone count as a modification. By default it does not:
+// rebuilding the same files changes every mtime.
+func WithMtime(on bool) DiffOption { return func(o *diffOptions) { o.mtime = on } }
+
+// Diff compares the merged filesystems, layers and configs of a and b.
+func Diff(a, b *Image, opts ...DiffOption) *Report {
+	var o diffOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	ta, tb := a.Tree(), b.Tree()
+	histB := LayerHistory(b.Config)
+	ref := func(layer int) *LayerRef {
+		r := &LayerRef{Index: layer, DiffID: b.Layers[layer].DiffID.String()}
+		if h := histB[layer]; h != nil {
+			r.CreatedBy = h.CreatedBy
+		}
+		return r
+	}
+	rep := &Report{
+		A:       summarize(a, ta),
+		B:       summarize(b, tb),
+		Files:   []FileChange{},
+		Options: ReportedOptions{Mtime: o.mtime},
+	}
+	i, j := 0, 0
+	for i < len(ta.Nodes) || j < len(tb.Nodes) {
+		c := 0
+		switch {
+		case i == len(ta.Nodes):
+			c = 1
+		case j == len(tb.Nodes):
+			c = -1
+		default:
+			c = ComparePaths(ta.Nodes[i].Path, tb.Nodes[j].Path)
+		}
+		switch {
+		case c < 0:
+			na := ta.Nodes[i]
+			i++
+			fc := FileChange{Path: na.Path, Change: Deleted, Type: na.Type.String(), SizeA: na.Size}
+			if k, ok := tb.Removed[na.Path]; ok {
+				fc.Layer = ref(k)
+			}
+			rep.Files = append(rep.Files, fc)
+		case c > 0:
+			nb := tb.Nodes[j]
+			j++
+			rep.Files = append(rep.Files, FileChange{Path: nb.Path, Change: Added, Type: nb.Type.String(),
+				SizeB: nb.Size, Layer: ref(nb.Layer)})
+		default:
+			na, nb := ta.Nodes[i], tb.Nodes[j]
+			i++
+			j++
+			if what := compareEntries(na.Entry, nb.Entry, o.mtime); len(what) > 0 {
+				rep.Files = append(rep.Files, modified(na, nb, what, ref(nb.Layer)))
+			}
+		}
+	}
+	rep.Layers, rep.Summary = matchLayers(a, b)
+	rep.Config = DiffConfig(a.Config, b.Config)
+	s := &rep.Summary
+	for _, f := range rep.Files {
+		switch f.Change {
+		case Added:
+			s.Added++
+		case Deleted:
+			s.Deleted++
+		case Modified:
+			s.Modified++
+		}
+	}
+	s.ConfigChanges = len(rep.Config)
+	s.Identical = len(rep.Files) == 0 && len(rep.Config) == 0
+	return rep
+}
+
+// compareEntries lists what differs between two entries at the same path.
+func compareEntries(a, b *Entry, mtime bool) []string {
+	var what []string
+	if a.Type != b.Type {
+		what = append(what, "type")
+	}
+	if (a.Type == TypeFile || a.Type == TypeHardlink) && (b.Type == TypeFile || b.Type == TypeHardlink) &&
+		(a.Size != b.Size || a.Hash != b.Hash) {
+		what = append(what, "content")
+	}
+	if a.Mode != b.Mode {
+		what = append(what, "mode")
+	}
+	if a.UID != b.UID || a.GID != b.GID {
+		what = append(what, "owner")
+	}
+	if a.Type == b.Type && a.Link != b.Link {
+		what = append(what, "link")
+	}
+	if mtime && a.ModTime != b.ModTime && a.Type != TypeDir {
+		what = append(what, "mtime")
+	}
+	return what
+}
+
+func modified(na, nb Node, what []string, layer *LayerRef) FileChange {
+	fc := FileChange{Path: nb.Path, Change: Modified, Type: nb.Type.String(), SizeA: na.Size, SizeB: nb.Size,
+		What: what, Layer: layer}
+	for _, w := range what {
+		switch w {
+		case "type":
+			fc.TypeA = na.Type.String()
+		case "mode":
+			fc.ModeA, fc.ModeB = FormatMode(na.Entry), FormatMode(nb.Entry)
+		case "owner":
+			fc.OwnerA, fc.OwnerB = owner(na.Entry), owner(nb.Entry)
+		case "link":
+			fc.LinkA, fc.LinkB = na.Link, nb.Link
+		}
+	}
+	return fc
+}
+
+func owner(e *Entry) string { return strconv.Itoa(e.UID) + ":" + strconv.Itoa(e.GID) }
+
+// FormatMode renders an entry's type and permissions the way ls -l does ("drwxr-xr-x", "-rwsr-xr-x").
+func FormatMode(e *Entry) string {
+	m := fs.FileMode(e.Mode & 0o777)
+	if e.Mode&0o4000 != 0 {
+		m |= fs.ModeSetuid
+	}
+	if e.Mode&0o2000 != 0 {
+		m |= fs.ModeSetgid
+	}
+	if e.Mode&0o1000 != 0 {
+		m |= fs.ModeSticky
+	}
+	switch e.Type {
+	case TypeDir:
+		m |= fs.ModeDir
+	case TypeSymlink:
+		m |= fs.ModeSymlink
+	case TypeChar:
+		m |= fs.ModeDevice | fs.ModeCharDevice
+	case TypeBlock:
+		m |= fs.ModeDevice
+	case TypeFIFO:
+		m |= fs.ModeNamedPipe
+	}
+	return m.String()
+}
+
+func summarize(img *Image, t *Tree) ImageSummary {
+	s := ImageSummary{Name: img.Name, Layers: len(img.Layers), Files: len(t.Nodes)}
+	for _, l := range img.Layers {
+		s.Size += l.TarSize
+	}
+	if c := img.Config; c != nil && c.OS != "" {
+		s.Platform = c.OS + "/" + c.Architecture
+		if c.Variant != "" {
+			s.Platform += "/" + c.Variant
+		}
+	}
+	return s
+}
+
+// matchLayers aligns the layers of a and b by DiffID and totals their sizes.
+func matchLayers(a, b *Image) ([]LayerMatch, Summary) {
+	s := Summary{FirstDivergentLayer: -1}
+	n := max(len(a.Layers), len(b.Layers))
+	for i := 0; i < n; i++ {
+		if i >= len(a.Layers) || i >= len(b.Layers) || a.Layers[i].DiffID != b.Layers[i].DiffID {
+			s.FirstDivergentLayer = i
+			break
+		}
+	}
+	inB := map[string]int{}
+	for i, l := range b.Layers {
+		if _, ok := inB[l.DiffID.String()]; !ok {
+			inB[l.DiffID.String()] = i
+		}
+	}
+	inA := map[string]bool{}
+	histA, histB := LayerHistory(a.Config), LayerHistory(b.Config)
+	var out []LayerMatch
+	for i, l := range a.Layers {
+		id := l.DiffID.String()
+		m := LayerMatch{DiffID: id, IndexA: ptr(i), Size: l.TarSize, Files: len(l.Entries),
+			Deletes: len(l.Whiteouts) + len(l.Opaques), Status: "only_a"}
+		if h := histA[i]; h != nil {
+			m.CreatedBy = h.CreatedBy
+		}
+		if inA[id] {
+			continue // the same layer twice in one image is stored once
+		}
+		inA[id] = true
+		if j, ok := inB[id]; ok {
+			m.Status, m.IndexB = "shared", ptr(j)
+			s.SharedLayers++
+			s.SharedBytes += l.TarSize
+		} else {
+			s.OnlyALayers++
+			s.OnlyABytes += l.TarSize
+		}
+		out = append(out, m)
+	}
+	seenB := map[string]bool{}
+	for i, l := range b.Layers {
+		id := l.DiffID.String()
+		if inA[id] || seenB[id] {
+			continue
+		}
+		seenB[id] = true
+		m := LayerMatch{DiffID: id, IndexB: ptr(i), Size: l.TarSize, Files: len(l.Entries),
+			Deletes: len(l.Whiteouts) + len(l.Opaques), Status: "only_b"}
+		if h := histB[i]; h != nil {
+			m.CreatedBy = h.CreatedBy
+		}
+		s.OnlyBLayers++
+		s.OnlyBBytes += l.TarSize
+		out = append(out, m)
+	}
+	for _, l := range a.Layers {
+		s.SizeA += l.TarSize
+	}
+	for _, l := range b.Layers {
+		s.SizeB += l.TarSize
+	}
+	s.Growth = s.SizeB - s.SizeA
+	return out, s
+}
+
+func ptr(i int) *int { return &i }
+
+// String summarizes a change in one line, for logs and test failures.
+func (f FileChange) String() string {
+	return fmt.Sprintf("%s %s (%s)", f.Change, f.Path, f.Type)
+}

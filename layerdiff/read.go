@@ -1,0 +1,257 @@
+package layerdiff
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
+)
+
+// Image is an image read into memory as listings: its config and one LayerIndex per layer, bottom first.
+type Image struct {
+	// Name is how the user named the image; errors and reports use it.
+	Name   string
+	Config *v1.ConfigFile
+	Layers []*LayerIndex
+
+	src    v1.Image
+	merged *Tree
+	once   sync.Once
+}
+
+// Tree returns the merged filesystem of the image, computing it on first use.
+func (img *Image) Tree() *Tree {
+	img.once.Do(func() { img.merged = MergeLayers(img.Layers) })
+	return img.merged
+}
+
+// Source returns the image the listings were read from, for callers that need layer bytes again.
+func (img *Image) Source() v1.Image { return img.src }
+
+// Progress reports how far a Reader has got, in layers and stored bytes.
+type Progress struct {
+	LayersDone, LayersTotal int
+	Bytes                   int64 // stored (possibly compressed) bytes read so far
+}
+
+// Option configures a Reader.
+type Option func(*options)
+
+type options struct {
+	verify   bool
+	workers  int
+	progress func(Progress)
+	cache    *IndexCache
+}
+
+// WithVerify turns the check of each layer's DiffID (SHA-256 of its uncompressed bytes) on or off; it is on by
+// default, so that a corrupt or tampered layer is an error rather than a wrong answer.
+func WithVerify(on bool) Option { return func(o *options) { o.verify = on } }
+
+// WithWorkers sets how many layers are read at once; the default is the number of CPUs.
+func WithWorkers(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.workers = n
+		}
+	}
+}
+
+// WithProgress calls fn after each layer is read and periodically while bytes stream. fn must be safe for
+// concurrent use and quick.
+func WithProgress(fn func(Progress)) Option { return func(o *options) { o.progress = fn } }
+
+// WithIndexCache keeps layer listings in c, keyed by DiffID, so that a layer read once is not read again.
+func WithIndexCache(c *IndexCache) Option { return func(o *options) { o.cache = c } }
+
+// Reader reads images into listings. Layers with the same DiffID are read once per Reader, even when two
+// images being read at the same time share them. A Reader is safe for concurrent use.
+type Reader struct {
+	opts options
+	sem  chan struct{}
+
+	mu     sync.Mutex
+	layers map[v1.Hash]*layerCall
+
+	total, done atomic.Int64
+	bytes       atomic.Int64
+}
+
+type layerCall struct {
+	done chan struct{}
+	idx  *LayerIndex
+	err  error
+}
+
+// NewReader returns a Reader with the given options.
+func NewReader(opts ...Option) *Reader {
+	o := options{verify: true, workers: runtime.GOMAXPROCS(0)}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &Reader{opts: o, sem: make(chan struct{}, o.workers), layers: map[v1.Hash]*layerCall{}}
+}
+
+// ReadImage reads the config and every layer listing of img. name is used in errors and reports.
+func (r *Reader) ReadImage(ctx context.Context, name string, img v1.Image) (*Image, error) {
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading config: %w", name, err)
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("%s: listing layers: %w", name, err)
+	}
+	if len(layers) != len(cfg.RootFS.DiffIDs) {
+		return nil, fmt.Errorf("%s: manifest has %d layers but config lists %d diff_ids", name, len(layers), len(cfg.RootFS.DiffIDs))
+	}
+	out := &Image{Name: name, Config: cfg, Layers: make([]*LayerIndex, len(layers)), src: img}
+	r.total.Add(int64(len(layers)))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, l := range layers {
+		g.Go(func() error {
+			idx, err := r.readLayer(gctx, l, cfg.RootFS.DiffIDs[i])
+			if err != nil {
+				return fmt.Errorf("%s: layer %d (%s): %w", name, i+1, shortDigest(cfg.RootFS.DiffIDs[i]), err)
+			}
+			out.Layers[i] = idx
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readLayer returns the listing of l, reading it unless this Reader already has or is reading it.
+func (r *Reader) readLayer(ctx context.Context, l v1.Layer, diffID v1.Hash) (*LayerIndex, error) {
+	r.mu.Lock()
+	if c, ok := r.layers[diffID]; ok {
+		r.mu.Unlock()
+		r.layerDone()
+		select {
+		case <-c.done:
+			return c.idx, c.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	c := &layerCall{done: make(chan struct{})}
+	r.layers[diffID] = c
+	r.mu.Unlock()
+	defer close(c.done)
+	defer r.layerDone()
+
+	if idx, ok := r.opts.cache.Get(diffID); ok {
+		c.idx = idx
+		return idx, nil
+	}
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		c.err = ctx.Err()
+		return nil, c.err
+	}
+	defer func() { <-r.sem }()
+	c.idx, c.err = r.indexLayer(ctx, l, diffID)
+	if c.err == nil && r.opts.verify {
+		r.opts.cache.Put(c.idx)
+	}
+	return c.idx, c.err
+}
+
+func (r *Reader) layerDone() {
+	d := r.done.Add(1)
+	r.report(d)
+}
+
+func (r *Reader) report(done int64) {
+	if r.opts.progress != nil {
+		r.opts.progress(Progress{LayersDone: int(done), LayersTotal: int(r.total.Load()), Bytes: r.bytes.Load()})
+	}
+}
+
+// indexLayer streams one layer: stored bytes -> decompression -> (SHA-256 of the tar) -> tar walk.
+func (r *Reader) indexLayer(ctx context.Context, l v1.Layer, diffID v1.Hash) (*LayerIndex, error) {
+	rc, err := OpenLayer(&progressLayer{Layer: l, r: r})
+	if err != nil {
+		return nil, fmt.Errorf("opening: %w", err)
+	}
+	defer rc.Close()
+	var src io.Reader = rc
+	var sum hash.Hash
+	if r.opts.verify && diffID.Algorithm == "sha256" {
+		sum = sha256.New()
+		src = io.TeeReader(rc, sum)
+	}
+	cr := &countingReader{r: src}
+	idx, err := IndexLayer(ctx, cr)
+	if err != nil {
+		return nil, err
+	}
+	// The tar may end before the stream does (end-of-archive blocks, padding): read the rest so the digest and
+	// the size cover every byte, and so that a truncated compressed stream is noticed.
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		return nil, fmt.Errorf("reading past the end of the tar: %w", err)
+	}
+	if sum != nil {
+		if got := hex.EncodeToString(sum.Sum(nil)); got != diffID.Hex {
+			return nil, fmt.Errorf("digest mismatch: the layer's bytes hash to sha256:%s, the config says %s", got, diffID)
+		}
+	}
+	idx.DiffID = diffID
+	idx.TarSize = cr.n
+	return idx, nil
+}
+
+// progressLayer counts the stored bytes read from a layer for progress reports.
+type progressLayer struct {
+	v1.Layer
+	r *Reader
+}
+
+func (p *progressLayer) Stored() (io.ReadCloser, error) {
+	var rc io.ReadCloser
+	var err error
+	if s, ok := p.Layer.(storedLayer); ok {
+		rc, err = s.Stored()
+	} else {
+		rc, err = p.Layer.Compressed()
+	}
+	if err != nil || p.r.opts.progress == nil {
+		return rc, err
+	}
+	return &progressReader{ReadCloser: rc, r: p.r}, nil
+}
+
+type progressReader struct {
+	io.ReadCloser
+	r    *Reader
+	last int64
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.ReadCloser.Read(b)
+	total := p.r.bytes.Add(int64(n))
+	if total-p.last > 64<<20 {
+		p.last = total
+		p.r.report(p.r.done.Load())
+	}
+	return n, err
+}
+
+func shortDigest(h v1.Hash) string {
+	if len(h.Hex) > 12 {
+		return h.Algorithm + ":" + h.Hex[:12]
+	}
+	return h.String()
+}
