@@ -41,13 +41,13 @@ type FileChange struct {
 	SizeA int64  `json:"size_a"`
 	SizeB int64  `json:"size_b"`
 	// What differs for a modified path: "type", "content", "mode", "owner", "link", "mtime".
-	What  []string `json:"what,omitempty"`
-	ModeA string   `json:"mode_a,omitempty"`
-	ModeB string   `json:"mode_b,omitempty"`
-	OwnerA string  `json:"owner_a,omitempty"`
-	OwnerB string  `json:"owner_b,omitempty"`
-	LinkA string   `json:"link_a,omitempty"`
-	LinkB string   `json:"link_b,omitempty"`
+	What   []string `json:"what,omitempty"`
+	ModeA  string   `json:"mode_a,omitempty"`
+	ModeB  string   `json:"mode_b,omitempty"`
+	OwnerA string   `json:"owner_a,omitempty"`
+	OwnerB string   `json:"owner_b,omitempty"`
+	LinkA  string   `json:"link_a,omitempty"`
+	LinkB  string   `json:"link_b,omitempty"`
 	// Layer is B's layer that last wrote the path, or deleted it; nil when no layer of B touched it (a deleted
 	// path that B's layers never held).
 	Layer *LayerRef `json:"layer"`

@@ -98,7 +98,7 @@ func WalkLayer(ctx context.Context, r io.Reader, fn func(e *Entry, kind Kind, co
 		}
 		var content io.Reader
 		switch hdr.Typeflag {
-		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		case tar.TypeReg, tar.TypeGNUSparse: // the reader reports the old TypeRegA as TypeReg
 			e.Type = TypeFile
 			content = tr
 		case tar.TypeDir:
