@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -134,39 +135,57 @@ func (r *Reader) ReadImage(ctx context.Context, name string, img v1.Image) (*Ima
 
 // readLayer returns the listing of l, reading it unless this Reader already has or is reading it.
 func (r *Reader) readLayer(ctx context.Context, l v1.Layer, diffID v1.Hash) (*LayerIndex, error) {
-	r.mu.Lock()
-	if c, ok := r.layers[diffID]; ok {
+	defer r.layerDone()
+	for {
+		r.mu.Lock()
+		c, ok := r.layers[diffID]
+		if !ok {
+			c = &layerCall{done: make(chan struct{})}
+			r.layers[diffID] = c
+			r.mu.Unlock()
+			r.fill(ctx, c, l, diffID)
+			return c.idx, c.err
+		}
 		r.mu.Unlock()
-		r.layerDone()
 		select {
 		case <-c.done:
-			return c.idx, c.err
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
+		if c.err == nil || !isCanceled(c.err) || ctx.Err() != nil {
+			return c.idx, c.err
+		}
+		// The reader that owned the call was cancelled (its image failed); this one was not: read it here.
 	}
-	c := &layerCall{done: make(chan struct{})}
-	r.layers[diffID] = c
-	r.mu.Unlock()
-	defer close(c.done)
-	defer r.layerDone()
+}
 
+// fill computes c: from the index cache, or by reading the layer.
+func (r *Reader) fill(ctx context.Context, c *layerCall, l v1.Layer, diffID v1.Hash) {
+	defer close(c.done)
 	if idx, ok := r.opts.cache.Get(diffID); ok {
 		c.idx = idx
-		return idx, nil
+		return
 	}
 	select {
 	case r.sem <- struct{}{}:
+		c.idx, c.err = r.indexLayer(ctx, l, diffID)
+		<-r.sem
 	case <-ctx.Done():
 		c.err = ctx.Err()
-		return nil, c.err
 	}
-	defer func() { <-r.sem }()
-	c.idx, c.err = r.indexLayer(ctx, l, diffID)
-	if c.err == nil && r.opts.verify {
+	switch {
+	case c.err == nil && r.opts.verify:
 		r.opts.cache.Put(c.idx)
+	case c.err != nil && isCanceled(c.err):
+		// Forget a cancelled read so that another image sharing the layer reads it instead of failing too.
+		r.mu.Lock()
+		delete(r.layers, diffID)
+		r.mu.Unlock()
 	}
-	return c.idx, c.err
+}
+
+func isCanceled(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 func (r *Reader) layerDone() {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -114,20 +117,27 @@ func runDiff(cmd *cobra.Command, f diffFlags, refA, refB string) (int, error) {
 	// Open and read both images at once: their layers share one pool of workers, and a layer they share is
 	// read once.
 	var imgs [2]*layerdiff.Image
+	var errs [2]error
 	g, gctx := errgroup.WithContext(ctx)
 	for i, ref := range []string{refA, refB} {
 		g.Go(func() error {
 			src, err := source.OpenString(gctx, ref, srcOpts...)
-			if err != nil {
-				return err
+			if err == nil {
+				imgs[i], err = reader.ReadImage(gctx, ref, src)
 			}
-			imgs[i], err = reader.ReadImage(gctx, ref, src)
+			errs[i] = err
 			return err
 		})
 	}
-	err = g.Wait()
+	g.Wait()
 	bar.done()
-	if err != nil {
+	// When one image fails the other is cancelled; report the cause, not the cancellation.
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return exitError, err
+		}
+	}
+	if err := cmp.Or(errs[0], errs[1]); err != nil {
 		return exitError, err
 	}
 	rep := layerdiff.Diff(imgs[0], imgs[1], layerdiff.WithMtime(f.mtime))
