@@ -1,0 +1,240 @@
+// Command layerlint lints Dockerfiles for cache-busting order and bloated
+// layers, together with BuildKit's own build checks.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/layerlint/layerlint/lint"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Exit codes.
+const (
+	exitClean    = 0
+	exitFindings = 1
+	exitBadInput = 2
+)
+
+const helpText = `layerlint checks Dockerfiles for layer problems: cache-busting COPY order,
+package caches left in layers, files deleted in a later layer, and more, plus
+BuildKit's own build checks. Configuration comes from .layerlint.yaml, found
+upward from each Dockerfile, or from --config.
+
+Exit status:
+  0  no findings at or over --failure-threshold
+  1  findings at or over --failure-threshold
+  2  bad input or usage (unreadable or unparseable Dockerfile, bad config)`
+
+type options struct {
+	format    string
+	threshold string
+	config    string
+	ignore    []string
+	fix       bool
+	image     string
+	listRules bool
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes layerlint and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	var o options
+	code := exitClean
+	cmd := &cobra.Command{
+		Use:           "layerlint [flags] [Dockerfile...]",
+		Short:         "Lint Dockerfiles for cache-busting order and bloated layers",
+		Long:          helpText,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, files []string) error {
+			var err error
+			code, err = lintFiles(cmd.Context(), o, files, stdout, stderr)
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "text", "output format: text, json, sarif, checkstyle or github")
+	f.StringVar(&o.threshold, "failure-threshold", "", "lowest severity that fails: error, warning, info or none (default warning, or failure-threshold in the config)")
+	f.StringVar(&o.config, "config", "", "configuration file (default: .layerlint.yaml found upward from each Dockerfile)")
+	f.StringSliceVar(&o.ignore, "ignore", nil, "rule to ignore (repeatable or comma-separated)")
+	f.BoolVar(&o.fix, "fix", false, "apply safe fixes in place")
+	f.StringVar(&o.image, "image", "", "image built from the Dockerfile, for measured bytes (not implemented yet)")
+	f.BoolVar(&o.listRules, "list-rules", false, "list the rules and exit")
+	cmd.SetArgs(args)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		fmt.Fprintln(stderr, "layerlint:", err)
+		return exitBadInput
+	}
+	return code
+}
+
+func lintFiles(ctx context.Context, o options, files []string, stdout, stderr io.Writer) (int, error) {
+	if o.listRules {
+		listRules(stdout)
+		return exitClean, nil
+	}
+	if o.image != "" {
+		return exitBadInput, errors.New("--image: measuring an image is not implemented yet")
+	}
+	write, ok := formats[o.format]
+	if !ok {
+		return exitBadInput, fmt.Errorf("--format: unknown format %q (want text, json, sarif, checkstyle or github)", o.format)
+	}
+	for _, n := range o.ignore {
+		if !lint.KnownRule(n) {
+			return exitBadInput, fmt.Errorf("--ignore: unknown rule %q (see --list-rules)", n)
+		}
+	}
+	if len(files) == 0 {
+		files = []string{"Dockerfile"}
+	}
+	var explicit *lint.Config
+	if o.config != "" {
+		c, err := lint.ReadConfig(o.config)
+		if err != nil {
+			return exitBadInput, err
+		}
+		explicit = c
+	}
+	code := exitClean
+	var all []lint.Finding
+	threshold := lint.Warning
+	for _, file := range files {
+		cfg := explicit
+		if cfg == nil {
+			c, _, err := lint.LoadConfig(file)
+			if err != nil {
+				fmt.Fprintln(stderr, err)
+				code = exitBadInput
+				continue
+			}
+			cfg = c
+		}
+		t, err := thresholdFor(o.threshold, cfg)
+		if err != nil {
+			return exitBadInput, err
+		}
+		threshold = t
+		found, err := lintFile(ctx, file, cfg, o)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			code = exitBadInput
+			continue
+		}
+		all = append(all, found...)
+	}
+	color := o.format == "text" && isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+	if err := write(stdout, all, color); err != nil {
+		return exitBadInput, fmt.Errorf("writing output: %w", err)
+	}
+	if code == exitClean && threshold != lint.Off {
+		for _, f := range all {
+			if f.Severity >= threshold {
+				code = exitFindings
+				break
+			}
+		}
+	}
+	return code, nil
+}
+
+func thresholdFor(flag string, cfg *lint.Config) (lint.Severity, error) {
+	v := flag
+	if v == "" {
+		v = cfg.FailureThreshold
+	}
+	if v == "" {
+		return lint.Warning, nil
+	}
+	s, err := lint.ParseSeverity(v)
+	if err != nil {
+		return lint.Off, fmt.Errorf("--failure-threshold: %w", err)
+	}
+	return s, nil
+}
+
+// lintFile parses and lints one file, applying safe fixes with --fix.
+func lintFile(ctx context.Context, file string, cfg *lint.Config, o options) ([]lint.Finding, error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot read: %w", file, errors.Unwrap(err))
+	}
+	df, err := lint.ParseDockerfile(file, src)
+	if err != nil {
+		return nil, err
+	}
+	opts := []lint.Option{lint.WithConfig(cfg), lint.WithIgnore(o.ignore...)}
+	found, err := lint.Run(ctx, df, opts...)
+	if err != nil || !o.fix {
+		return found, err
+	}
+	fixed, n := lint.ApplyFixes(df, found)
+	if n == 0 {
+		return found, nil
+	}
+	// Never write a fix that breaks the file.
+	df2, err := lint.ParseDockerfile(file, fixed)
+	if err != nil {
+		return nil, fmt.Errorf("%s: fixes would make the file unparseable, left unchanged: %w", file, err)
+	}
+	if err := writeAtomic(file, fixed); err != nil {
+		return nil, err
+	}
+	return lint.Run(ctx, df2, opts...)
+}
+
+// writeAtomic replaces path through a temporary file and a rename, keeping
+// its permissions.
+func writeAtomic(path string, data []byte) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".layerlint-*")
+	if err != nil {
+		return fmt.Errorf("%s: writing fix: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("%s: writing fix: %w", path, err)
+	}
+	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("%s: writing fix: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("%s: writing fix: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("%s: writing fix: %w", path, err)
+	}
+	return nil
+}
+
+func listRules(w io.Writer) {
+	for _, r := range lint.All {
+		fmt.Fprintf(w, "%-24s %-8s %s\n", r.Name, r.Severity, r.Doc)
+	}
+	for _, c := range lint.BuildKitChecks() {
+		fmt.Fprintf(w, "%-24s %-8s %s (BuildKit)\n", c.Name, lint.Warning, strings.TrimSuffix(c.Doc, "."))
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

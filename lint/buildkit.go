@@ -1,0 +1,138 @@
+package lint
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// BuildKitCheck describes one of BuildKit's own build checks, which layerlint
+// runs in-process next to its own rules.
+type BuildKitCheck struct {
+	// Name is BuildKit's check name, such as StageNameCasing.
+	Name string
+	// Doc is BuildKit's one-line description.
+	Doc string
+	// URL is BuildKit's documentation page for the check.
+	URL string
+	// Experimental checks only run when enabled with # check=experimental=...
+	Experimental bool
+}
+
+// BuildKitChecks lists every check dockerfile2llb.DockerfileLint can report.
+func BuildKitChecks() []BuildKitCheck {
+	c := func(name, doc, url string, exp bool) BuildKitCheck {
+		return BuildKitCheck{Name: name, Doc: doc, URL: url, Experimental: exp}
+	}
+	return []BuildKitCheck{
+		c(linter.RuleStageNameCasing.Name, linter.RuleStageNameCasing.Description, linter.RuleStageNameCasing.URL, linter.RuleStageNameCasing.Experimental),
+		c(linter.RuleFromAsCasing.Name, linter.RuleFromAsCasing.Description, linter.RuleFromAsCasing.URL, linter.RuleFromAsCasing.Experimental),
+		c(linter.RuleNoEmptyContinuation.Name, linter.RuleNoEmptyContinuation.Description, linter.RuleNoEmptyContinuation.URL, linter.RuleNoEmptyContinuation.Experimental),
+		c(linter.RuleConsistentInstructionCasing.Name, linter.RuleConsistentInstructionCasing.Description, linter.RuleConsistentInstructionCasing.URL, linter.RuleConsistentInstructionCasing.Experimental),
+		c(linter.RuleDuplicateStageName.Name, linter.RuleDuplicateStageName.Description, linter.RuleDuplicateStageName.URL, linter.RuleDuplicateStageName.Experimental),
+		c(linter.RuleReservedStageName.Name, linter.RuleReservedStageName.Description, linter.RuleReservedStageName.URL, linter.RuleReservedStageName.Experimental),
+		c(linter.RuleJSONArgsRecommended.Name, linter.RuleJSONArgsRecommended.Description, linter.RuleJSONArgsRecommended.URL, linter.RuleJSONArgsRecommended.Experimental),
+		c(linter.RuleMaintainerDeprecated.Name, linter.RuleMaintainerDeprecated.Description, linter.RuleMaintainerDeprecated.URL, linter.RuleMaintainerDeprecated.Experimental),
+		c(linter.RuleUndefinedArgInFrom.Name, linter.RuleUndefinedArgInFrom.Description, linter.RuleUndefinedArgInFrom.URL, linter.RuleUndefinedArgInFrom.Experimental),
+		c(linter.RuleWorkdirRelativePath.Name, linter.RuleWorkdirRelativePath.Description, linter.RuleWorkdirRelativePath.URL, linter.RuleWorkdirRelativePath.Experimental),
+		c(linter.RuleUndefinedVar.Name, linter.RuleUndefinedVar.Description, linter.RuleUndefinedVar.URL, linter.RuleUndefinedVar.Experimental),
+		c(linter.RuleMultipleInstructionsDisallowed.Name, linter.RuleMultipleInstructionsDisallowed.Description, linter.RuleMultipleInstructionsDisallowed.URL, linter.RuleMultipleInstructionsDisallowed.Experimental),
+		c(linter.RuleLegacyKeyValueFormat.Name, linter.RuleLegacyKeyValueFormat.Description, linter.RuleLegacyKeyValueFormat.URL, linter.RuleLegacyKeyValueFormat.Experimental),
+		c(linter.RuleInvalidBaseImagePlatform.Name, linter.RuleInvalidBaseImagePlatform.Description, linter.RuleInvalidBaseImagePlatform.URL, linter.RuleInvalidBaseImagePlatform.Experimental),
+		c(linter.RuleRedundantTargetPlatform.Name, linter.RuleRedundantTargetPlatform.Description, linter.RuleRedundantTargetPlatform.URL, linter.RuleRedundantTargetPlatform.Experimental),
+		c(linter.RuleSecretsUsedInArgOrEnv.Name, linter.RuleSecretsUsedInArgOrEnv.Description, linter.RuleSecretsUsedInArgOrEnv.URL, linter.RuleSecretsUsedInArgOrEnv.Experimental),
+		c(linter.RuleInvalidDefaultArgInFrom.Name, linter.RuleInvalidDefaultArgInFrom.Description, linter.RuleInvalidDefaultArgInFrom.URL, linter.RuleInvalidDefaultArgInFrom.Experimental),
+		c(linter.RuleFromPlatformFlagConstDisallowed.Name, linter.RuleFromPlatformFlagConstDisallowed.Description, linter.RuleFromPlatformFlagConstDisallowed.URL, linter.RuleFromPlatformFlagConstDisallowed.Experimental),
+		c(linter.RuleCopyIgnoredFile.Name, linter.RuleCopyIgnoredFile.Description, linter.RuleCopyIgnoredFile.URL, linter.RuleCopyIgnoredFile.Experimental),
+		c(linter.RuleInvalidDefinitionDescription.Name, linter.RuleInvalidDefinitionDescription.Description, linter.RuleInvalidDefinitionDescription.URL, linter.RuleInvalidDefinitionDescription.Experimental),
+		c(linter.RuleExposeProtoCasing.Name, linter.RuleExposeProtoCasing.Description, linter.RuleExposeProtoCasing.URL, linter.RuleExposeProtoCasing.Experimental),
+		c(linter.RuleExposeInvalidFormat.Name, linter.RuleExposeInvalidFormat.Description, linter.RuleExposeInvalidFormat.URL, linter.RuleExposeInvalidFormat.Experimental),
+	}
+}
+
+// offlineResolver answers every base image lookup with a minimal image
+// config for the requested platform, so linting never contacts a registry.
+type offlineResolver struct{}
+
+func (offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt sourceresolver.Opt) (string, digest.Digest, []byte, error) {
+	p := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	if opt.ImageOpt != nil && opt.ImageOpt.Platform != nil {
+		p = *opt.ImageOpt.Platform
+	}
+	cfg := ocispecs.Image{
+		Platform: p,
+		// One layer, so BuildKit treats the base as a real image rather than scratch.
+		RootFS: ocispecs.RootFS{Type: "layers", DiffIDs: []digest.Digest{digest.FromString(ref)}},
+	}
+	dt, err := json.Marshal(cfg)
+	if err != nil {
+		return "", "", nil, fmt.Errorf("encoding placeholder config for %s: %w", ref, err)
+	}
+	return ref, "", dt, nil
+}
+
+// quoted finds the first 'quoted' or "quoted" token in a BuildKit message, to
+// narrow a line-only warning to the word it talks about.
+var quoted = regexp.MustCompile(`['"]([^'"\s]+)['"]`)
+
+// runBuildKitChecks runs dockerfile2llb.DockerfileLint offline and maps its
+// warnings to findings with computed columns.
+func runBuildKitChecks(ctx context.Context, df *Dockerfile) (out []Finding, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("running buildkit checks on %s: internal error: %v", df.Name, r)
+		}
+	}()
+	// Without capabilities BuildKit dereferences a nil CapSet on RUN --mount.
+	caps := pb.Caps.CapSet(pb.Caps.All())
+	def := &llb.Definition{}
+	sm := llb.NewSourceMap(nil, df.Name, "Dockerfile", df.Source)
+	sm.Definition = def
+	res, err := dockerfile2llb.DockerfileLint(ctx, df.Source, dockerfile2llb.ConvertOpt{
+		Config:       dockerui.Config{},
+		SourceMap:    sm,
+		MetaResolver: offlineResolver{},
+		LLBCaps:      &caps,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("running buildkit checks on %s: %w", df.Name, err)
+	}
+	for _, w := range res.Warnings {
+		f := Finding{
+			Rule:     w.RuleName,
+			Severity: Warning,
+			File:     df.Name,
+			Message:  strings.TrimSpace(w.Detail),
+			URL:      w.URL,
+		}
+		if w.Location != nil && len(w.Location.Ranges) > 0 {
+			r := w.Location.Ranges[0]
+			start, end := int(r.Start.Line), int(r.End.Line)
+			if end < start {
+				end = start
+			}
+			rng := df.LinesRange(start, end)
+			if m := quoted.FindStringSubmatch(f.Message); m != nil {
+				if word, ok := df.FindInLine(start, m[1]); ok {
+					rng = word
+				}
+			}
+			f.Line, f.Col, f.EndLine, f.EndCol = rng.Start.Line, rng.Start.Col, rng.End.Line, rng.End.Col
+		} else {
+			f.Line, f.EndLine, f.Col, f.EndCol = 1, 1, 1, 1
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}

@@ -1,0 +1,90 @@
+package lint
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+)
+
+const corpusDir = "../../shared/corpus/dockerfiles"
+
+func corpusFiles(tb testing.TB) []string {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*Dockerfile*"))
+	if len(files) == 0 {
+		tb.Skip("no corpus at " + corpusDir)
+	}
+	return files
+}
+
+// TestCorpus lints every real-world Dockerfile in the corpus: each parses or
+// fails with a ParseError, none panics, and the per-rule counts are logged
+// for false-positive review (go test -run Corpus -v).
+func TestCorpus(t *testing.T) {
+	files := corpusFiles(t)
+	counts := map[string]int{}
+	parseErrors := 0
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		df, err := ParseDockerfile(filepath.Base(file), src)
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Errorf("%s: not a ParseError: %v", file, err)
+			}
+			parseErrors++
+			t.Logf("parse error: %v", err)
+			continue
+		}
+		fs, err := Run(context.Background(), df)
+		if err != nil {
+			t.Errorf("%s: %v", file, err)
+			continue
+		}
+		for _, f := range fs {
+			counts[f.Rule]++
+			if f.Line < 1 || f.Col < 1 || f.EndLine < f.Line {
+				t.Errorf("%s: %s has a bad range %+v", file, f.Rule, f)
+			}
+		}
+	}
+	names := make([]string, 0, len(counts))
+	for n := range counts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	t.Logf("%d Dockerfiles, %d parse errors", len(files), parseErrors)
+	for _, n := range names {
+		t.Logf("%-34s %d", n, counts[n])
+	}
+}
+
+// BenchmarkCorpus measures Dockerfiles linted per second, BuildKit's checks
+// included.
+func BenchmarkCorpus(b *testing.B) {
+	files := corpusFiles(b)
+	srcs := make([][]byte, len(files))
+	for i, f := range files {
+		srcs[i], _ = os.ReadFile(f)
+	}
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		for j, src := range srcs {
+			df, err := ParseDockerfile(files[j], src)
+			if err != nil {
+				continue
+			}
+			if _, err := Run(context.Background(), df); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "dockerfiles/s")
+}

@@ -1,0 +1,286 @@
+package lint
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// Dockerfile is a parsed Dockerfile with source positions on everything. It is
+// shared by the rules, the language server and history alignment.
+type Dockerfile struct {
+	// Name is the file name used in findings.
+	Name string
+	// Source is the file's text.
+	Source []byte
+	// Escape is the line-continuation character (\ or `).
+	Escape byte
+	// Stages lists the build stages in order.
+	Stages []*Stage
+	// Instructions lists every instruction in order, including ARGs before
+	// the first FROM (whose Stage is nil).
+	Instructions []*Instruction
+
+	lineStarts []int
+}
+
+// Stage is one FROM and the instructions that follow it.
+type Stage struct {
+	// Index is the stage's position, from 0.
+	Index int
+	// Name is the name given with AS, lowercased, or "".
+	Name string
+	// Base is the image or stage the stage starts from, as written.
+	Base string
+	// From is the FROM instruction.
+	From *Instruction
+	// Instructions are the stage's instructions after FROM.
+	Instructions []*Instruction
+}
+
+// Instruction is one Dockerfile instruction with its source range.
+type Instruction struct {
+	// Command is the lowercased instruction keyword (run, copy, ...).
+	Command string
+	// StartLine and EndLine are 1-based and include heredoc bodies.
+	StartLine int
+	EndLine   int
+	// Flags are the instruction's flags as written (--from=build).
+	Flags []string
+	// Args are the parser's argument values.
+	Args []string
+	// Node is BuildKit's parse node.
+	Node *parser.Node
+	// Parsed is BuildKit's typed command (for example *instructions.CopyCommand),
+	// or nil for FROM and for instructions BuildKit keeps elsewhere.
+	Parsed instructions.Command
+	// Stage is the enclosing stage, nil for global ARGs.
+	Stage *Stage
+	// Script is the parsed shell of a shell-form RUN (including heredoc
+	// scripts), nil otherwise.
+	Script *Script
+}
+
+// ParseDockerfile parses src with BuildKit's parser, then with
+// instructions.Parse (the first pass alone is lenient), and builds the model.
+// Errors are *ParseError.
+func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
+	defer func() {
+		// The model is built from parser output we trust, but a Dockerfile
+		// must never crash the linter.
+		if r := recover(); r != nil {
+			df, err = nil, &ParseError{File: name, Message: fmt.Sprintf("internal error parsing: %v", r)}
+		}
+	}()
+	res, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		pe := newParseError(name, err)
+		if strings.Contains(err.Error(), "file with no instructions") {
+			pe.Line = 0
+			pe.Message = "no instructions (the file is empty, holds only comments, or ends inside a heredoc)"
+			pe.Err = fmt.Errorf("%w: %w", ErrNoInstructions, err)
+		}
+		return nil, pe
+	}
+	lint := linter.New(&linter.Config{Warn: func(string, string, string, string, []parser.Range) {}})
+	stages, metaArgs, err := instructions.Parse(res.AST, lint)
+	if err != nil {
+		return nil, newParseError(name, err)
+	}
+	if len(stages) == 0 {
+		return nil, &ParseError{File: name, Message: "no FROM instruction", Err: errors.New("no stages")}
+	}
+	df = &Dockerfile{Name: name, Source: src, Escape: byte(res.EscapeToken), lineStarts: lineStarts(src)}
+	if df.Escape == 0 {
+		df.Escape = '\\'
+	}
+	parsed := map[int]instructions.Command{}
+	for _, a := range metaArgs {
+		a := a
+		parsed[firstLine(a.Location())] = &a
+	}
+	for _, st := range stages {
+		for _, c := range st.Commands {
+			parsed[firstLine(c.Location())] = c
+		}
+	}
+	var cur *Stage
+	for i, n := range res.AST.Children {
+		in := &Instruction{
+			Command:   strings.ToLower(n.Value),
+			StartLine: n.StartLine,
+			EndLine:   n.EndLine,
+			Flags:     n.Flags,
+			Node:      n,
+			Parsed:    parsed[n.StartLine],
+		}
+		for a := n.Next; a != nil; a = a.Next {
+			in.Args = append(in.Args, a.Value)
+		}
+		if in.Command == "from" {
+			st := stages[len(df.Stages)]
+			cur = &Stage{Index: len(df.Stages), Name: strings.ToLower(st.Name), Base: st.BaseName, From: in}
+			df.Stages = append(df.Stages, cur)
+		} else if cur != nil {
+			cur.Instructions = append(cur.Instructions, in)
+		}
+		in.Stage = cur
+		if in.Command == "run" {
+			in.Script = df.runScript(in)
+		}
+		_ = i
+		df.Instructions = append(df.Instructions, in)
+	}
+	return df, nil
+}
+
+func firstLine(r []parser.Range) int {
+	if len(r) == 0 {
+		return -1
+	}
+	return r[0].Start.Line
+}
+
+func lineStarts(src []byte) []int {
+	starts := []int{0}
+	for i, b := range src {
+		if b == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// LineCount returns the number of lines in the source.
+func (df *Dockerfile) LineCount() int { return len(df.lineStarts) }
+
+// Line returns the text of 1-based line n without its line ending, or "".
+func (df *Dockerfile) Line(n int) string {
+	if n < 1 || n > len(df.lineStarts) {
+		return ""
+	}
+	start := df.lineStarts[n-1]
+	end := len(df.Source)
+	if n < len(df.lineStarts) {
+		end = df.lineStarts[n] - 1
+	}
+	return strings.TrimSuffix(string(df.Source[start:end]), "\r")
+}
+
+// Offset returns the byte offset of a position.
+func (df *Dockerfile) Offset(p Position) int {
+	if p.Line < 1 {
+		return 0
+	}
+	if p.Line > len(df.lineStarts) {
+		return len(df.Source)
+	}
+	return min(df.lineStarts[p.Line-1]+p.Col-1, len(df.Source))
+}
+
+// Pos returns the position of a byte offset.
+func (df *Dockerfile) Pos(off int) Position {
+	i := sort.Search(len(df.lineStarts), func(i int) bool { return df.lineStarts[i] > off }) - 1
+	if i < 0 {
+		i = 0
+	}
+	return Position{Line: i + 1, Col: off - df.lineStarts[i] + 1}
+}
+
+// LinesRange returns the range from the first non-blank character of line
+// start to the end of the text on line end.
+func (df *Dockerfile) LinesRange(start, end int) Range {
+	first := df.Line(start)
+	last := df.Line(end)
+	return Range{
+		Start: Position{Line: start, Col: len(first) - len(strings.TrimLeft(first, " \t")) + 1},
+		End:   Position{Line: end, Col: len(strings.TrimRight(last, " \t")) + 1},
+	}
+}
+
+// FindInLine finds word on a line as a whole word (not inside a longer word).
+func (df *Dockerfile) FindInLine(line int, word string) (Range, bool) {
+	text := df.Line(line)
+	for from := 0; from < len(text); {
+		i := strings.Index(text[from:], word)
+		if i < 0 {
+			break
+		}
+		i += from
+		j := i + len(word)
+		if (i == 0 || !isWordByte(text[i-1])) && (j == len(text) || !isWordByte(text[j])) {
+			return Range{Start: Position{line, i + 1}, End: Position{line, j + 1}}, true
+		}
+		from = i + 1
+	}
+	return Range{}, false
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || b == '-' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+}
+
+// InstructionAt returns the instruction covering a 1-based line.
+func (df *Dockerfile) InstructionAt(line int) *Instruction {
+	for _, in := range df.Instructions {
+		if line >= in.StartLine && line <= in.EndLine {
+			return in
+		}
+	}
+	return nil
+}
+
+// FinalStage returns the last stage.
+func (df *Dockerfile) FinalStage() *Stage { return df.Stages[len(df.Stages)-1] }
+
+// Range returns the instruction's source range, heredoc bodies included.
+func (in *Instruction) Range(df *Dockerfile) Range { return df.LinesRange(in.StartLine, in.EndLine) }
+
+// FirstLineRange returns the range of the instruction's first line, a compact
+// place to put a finding about the whole instruction.
+func (in *Instruction) FirstLineRange(df *Dockerfile) Range {
+	return df.LinesRange(in.StartLine, in.StartLine)
+}
+
+// Flag returns the value of --name=value (or "true" for a bare --name) and
+// whether the flag is present.
+func (in *Instruction) Flag(name string) (string, bool) {
+	for _, f := range in.Flags {
+		f = strings.TrimPrefix(f, "--")
+		if f == name {
+			return "true", true
+		}
+		if v, ok := strings.CutPrefix(f, name+"="); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// HasCacheMount reports whether a RUN mounts a cache (--mount=type=cache).
+func (in *Instruction) HasCacheMount() bool {
+	for _, f := range in.Flags {
+		if strings.HasPrefix(f, "--mount=") && strings.Contains(f, "type=cache") {
+			return true
+		}
+	}
+	return false
+}
+
+// CopySources returns the sources and destination of a COPY or ADD, and
+// whether it copies from another stage or image (--from).
+func (in *Instruction) CopySources() (srcs []string, dest string, fromOther bool, ok bool) {
+	switch c := in.Parsed.(type) {
+	case *instructions.CopyCommand:
+		return c.SourcePaths, c.DestPath, c.From != "", true
+	case *instructions.AddCommand:
+		return c.SourcePaths, c.DestPath, false, true
+	}
+	return nil, "", false, false
+}

@@ -1,0 +1,176 @@
+package lint
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Option configures Run.
+type Option func(*runOptions)
+
+type runOptions struct {
+	rules    []*Rule
+	config   *Config
+	evidence Evidence
+	ignore   map[string]bool
+	buildkit bool
+}
+
+// WithRules runs the given rules instead of All.
+func WithRules(rules ...*Rule) Option { return func(o *runOptions) { o.rules = rules } }
+
+// WithConfig applies a configuration's ignore list, severities and thresholds.
+func WithConfig(c *Config) Option { return func(o *runOptions) { o.config = c } }
+
+// WithEvidence gives rules measured facts about the built image.
+func WithEvidence(e Evidence) Option { return func(o *runOptions) { o.evidence = e } }
+
+// WithIgnore drops findings of the named rules.
+func WithIgnore(names ...string) Option {
+	return func(o *runOptions) {
+		for _, n := range names {
+			o.ignore[n] = true
+		}
+	}
+}
+
+// WithBuildKitChecks turns BuildKit's own checks on or off (on by default).
+func WithBuildKitChecks(on bool) Option { return func(o *runOptions) { o.buildkit = on } }
+
+// Run runs the rules and BuildKit's checks on df and returns the findings
+// that survive configuration and inline ignores, sorted by position.
+func Run(ctx context.Context, df *Dockerfile, opts ...Option) ([]Finding, error) {
+	o := runOptions{rules: All, ignore: map[string]bool{}, buildkit: true}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	cfg := o.config
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	for _, n := range cfg.Ignore {
+		o.ignore[n] = true
+	}
+	var out []Finding
+	for _, r := range o.rules {
+		if r.NeedsImage && o.evidence == nil {
+			continue
+		}
+		sev := cfg.severity(r.Name, r.Severity)
+		if sev == Off || o.ignore[r.Name] {
+			continue
+		}
+		found, err := runRule(df, r, o.evidence, cfg.settings(r.Name), cfg.Context)
+		if err != nil {
+			return nil, err
+		}
+		for i := range found {
+			found[i].Severity = sev
+		}
+		out = append(out, found...)
+	}
+	if o.buildkit {
+		found, err := runBuildKitChecks(ctx, df)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range found {
+			f.Severity = cfg.severity(f.Rule, Warning)
+			if f.Severity != Off && !o.ignore[f.Rule] {
+				out = append(out, f)
+			}
+		}
+	}
+	out = dropInlineIgnored(df, out)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Col != b.Col {
+			return a.Col < b.Col
+		}
+		return a.Rule < b.Rule
+	})
+	return out, nil
+}
+
+func runRule(df *Dockerfile, r *Rule, ev Evidence, settings map[string]any, contextDir string) (found []Finding, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("rule %s failed on %s: %v", r.Name, df.Name, p)
+		}
+	}()
+	pass := &Pass{Dockerfile: df, Rule: r, Evidence: ev, Settings: settings, Context: contextDir,
+		report: func(f Finding) { found = append(found, f) }}
+	r.Run(pass)
+	return found, nil
+}
+
+var (
+	inlineIgnore = regexp.MustCompile(`^#\s*layerlint\s+ignore=([A-Za-z0-9_,\s]+)$`)
+	checkSkip    = regexp.MustCompile(`(?i)^#\s*check\s*=\s*(.*)$`)
+)
+
+// dropInlineIgnored honours "# layerlint ignore=A,B" in the comment lines
+// directly above an instruction and "# check=skip=A,B" (or skip=all) among
+// the parser directives at the top of the file.
+func dropInlineIgnored(df *Dockerfile, fs []Finding) []Finding {
+	fileSkip := map[string]bool{}
+	for n := 1; n <= df.LineCount(); n++ {
+		t := strings.TrimSpace(df.Line(n))
+		if !strings.HasPrefix(t, "#") {
+			break
+		}
+		if m := checkSkip.FindStringSubmatch(t); m != nil {
+			for _, part := range strings.Split(m[1], ";") {
+				if v, ok := strings.CutPrefix(strings.TrimSpace(part), "skip="); ok {
+					for _, name := range strings.Split(v, ",") {
+						fileSkip[strings.TrimSpace(name)] = true
+					}
+				}
+			}
+		}
+	}
+	type span struct {
+		start, end int
+		names      map[string]bool
+	}
+	var spans []span
+	for _, in := range df.Instructions {
+		names := map[string]bool{}
+		for n := in.StartLine - 1; n >= 1; n-- {
+			t := strings.TrimSpace(df.Line(n))
+			if !strings.HasPrefix(t, "#") {
+				break
+			}
+			if m := inlineIgnore.FindStringSubmatch(t); m != nil {
+				for _, name := range strings.Split(m[1], ",") {
+					names[strings.TrimSpace(name)] = true
+				}
+			}
+		}
+		if len(names) > 0 {
+			spans = append(spans, span{in.StartLine, in.EndLine, names})
+		}
+	}
+	kept := fs[:0]
+	for _, f := range fs {
+		if fileSkip[f.Rule] || fileSkip["all"] {
+			continue
+		}
+		ignored := false
+		for _, s := range spans {
+			if f.Line >= s.start && f.Line <= s.end && (s.names[f.Rule] || s.names["all"]) {
+				ignored = true
+			}
+		}
+		if !ignored {
+			kept = append(kept, f)
+		}
+	}
+	return kept
+}

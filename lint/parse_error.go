@@ -1,0 +1,52 @@
+package lint
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// ErrNoInstructions is wrapped by the ParseError for an empty or
+// comments-only Dockerfile.
+var ErrNoInstructions = errors.New("file with no instructions")
+
+// ParseError reports a Dockerfile the parser rejects.
+type ParseError struct {
+	File string
+	// Line is 1-based, or 0 when the parser gave no location.
+	Line int
+	// Message is the parser's message without its location prefix.
+	Message string
+	// Err is the underlying error.
+	Err error
+}
+
+// Error formats the error as file:line: message.
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Message)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Message)
+}
+
+// Unwrap returns the underlying error.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+var lineRef = regexp.MustCompile(`^(?:dockerfile parse error )?(?:on )?line (\d+): `)
+
+func newParseError(file string, err error) *ParseError {
+	pe := &ParseError{File: file, Err: err, Message: err.Error()}
+	var le *parser.LocationError
+	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+		pe.Line = le.Locations[0][0].Start.Line
+	}
+	if m := lineRef.FindStringSubmatch(pe.Message); m != nil {
+		if pe.Line == 0 {
+			_, _ = fmt.Sscanf(m[1], "%d", &pe.Line)
+		}
+		pe.Message = pe.Message[len(m[0]):]
+	}
+	return pe
+}

@@ -1,0 +1,30 @@
+package lint
+
+// ApkCacheKept flags apk add without --no-cache (or a removal of
+// /var/cache/apk or a cache mount), which keeps the index in the layer.
+var ApkCacheKept = &Rule{
+	Name:     "ApkCacheKept",
+	Doc:      "apk add without --no-cache keeps the package index in the layer",
+	URL:      docURL("ApkCacheKept"),
+	Severity: Warning,
+	Run: func(p *Pass) {
+		for _, st := range shippedStages(p.Dockerfile) {
+			for _, in := range runsIn(st) {
+				if scriptRemoves(in.Script, "/var/cache/apk") || hasCacheMountAt(in, "/var/cache/apk", "/etc/apk/cache") {
+					continue
+				}
+				for _, c := range in.Script.Commands {
+					if c.Program() != "apk" || c.Subcommand() != "add" || c.HasArg("--no-cache") {
+						continue
+					}
+					add, _ := c.Arg("add")
+					p.Reportf(p.WordRange(add), &Fix{
+						Title: "Use apk add --no-cache",
+						Edits: []TextEdit{p.InsertAfter(add, " --no-cache")},
+						Safe:  true,
+					}, "apk add without --no-cache keeps the package index in this layer")
+				}
+			}
+		}
+	},
+}

@@ -1,0 +1,40 @@
+package lint
+
+import "strings"
+
+// AptInstallRecommends flags apt-get install without --no-install-recommends,
+// which pulls in packages nobody asked for.
+var AptInstallRecommends = &Rule{
+	Name:     "AptInstallRecommends",
+	Doc:      "apt-get install without --no-install-recommends installs extra packages",
+	URL:      docURL("AptInstallRecommends"),
+	Severity: Warning,
+	Run: func(p *Pass) {
+		for _, in := range p.Dockerfile.Instructions {
+			if in.Script == nil {
+				continue
+			}
+			for _, c := range in.Script.Commands {
+				if c.Program() != "apt-get" || !isApt(c, "install") || noRecommends(c) {
+					continue
+				}
+				install, _ := c.Arg("install")
+				p.Reportf(p.WordRange(install), &Fix{
+					Title: "Add --no-install-recommends",
+					Edits: []TextEdit{p.InsertAfter(install, " --no-install-recommends")},
+				}, "apt-get install without --no-install-recommends also installs recommended packages")
+			}
+		}
+	},
+}
+
+func noRecommends(c Command) bool {
+	for _, a := range c.Args() {
+		t := strings.ToLower(a.Text)
+		if t == "--no-install-recommends" || strings.Contains(t, "install-recommends=false") ||
+			strings.Contains(t, "install-recommends=0") || strings.Contains(t, "install-recommends \"false\"") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,57 @@
+package lint
+
+import "strings"
+
+// BuildToolsInFinalStage flags compilers and build tools installed in the
+// final stage and never removed: they ship in the image. Build in an earlier
+// stage and copy the result.
+var BuildToolsInFinalStage = &Rule{
+	Name:     "BuildToolsInFinalStage",
+	Doc:      "compilers and build tools installed in the final stage ship in the image; build in an earlier stage",
+	URL:      docURL("BuildToolsInFinalStage"),
+	Severity: Info,
+	Run: func(p *Pass) {
+		tools := map[string]bool{"build-essential": true, "build-base": true, "gcc": true, "g++": true, "gcc-c++": true,
+			"clang": true, "make": true, "cmake": true, "autoconf": true, "automake": true, "libtool": true}
+		st := p.Dockerfile.FinalStage()
+		removed := map[string]bool{}
+		for _, in := range runsIn(st) {
+			for _, c := range in.Script.Commands {
+				if isApt(c, "remove", "purge", "autoremove") || c.Program() == "apk" && c.Subcommand() == "del" ||
+					(c.Program() == "yum" || c.Program() == "dnf") && (c.Subcommand() == "remove" || c.Subcommand() == "erase") {
+					for _, a := range c.Args() {
+						removed[a.Text] = true
+					}
+					if c.Subcommand() == "autoremove" {
+						removed["*"] = true
+					}
+				}
+			}
+		}
+		for _, in := range runsIn(st) {
+			for _, c := range in.Script.Commands {
+				if !isApt(c, "install") && !(c.Program() == "apk" && c.Subcommand() == "add") &&
+					!((c.Program() == "yum" || c.Program() == "dnf" || c.Program() == "microdnf") && c.Subcommand() == "install") {
+					continue
+				}
+				virtual := ""
+				args := c.Args()
+				for i, a := range args {
+					if (a.Text == "--virtual" || a.Text == "-t") && i+1 < len(args) {
+						virtual = args[i+1].Text
+					}
+				}
+				if virtual != "" && removed[virtual] {
+					continue
+				}
+				for _, a := range args {
+					name, _, _ := strings.Cut(a.Text, "=")
+					if tools[name] && !removed[name] && !removed["*"] {
+						p.Reportf(p.WordRange(a), nil,
+							"%s is installed in the final stage and stays in the image; build in an earlier stage and COPY --from it, or remove it in the same RUN", name)
+					}
+				}
+			}
+		}
+	},
+}

@@ -1,0 +1,44 @@
+package lint
+
+import "strings"
+
+// PipCacheKept flags pip install without --no-cache-dir: pip keeps every
+// downloaded wheel under /root/.cache/pip in the layer.
+var PipCacheKept = &Rule{
+	Name:     "PipCacheKept",
+	Doc:      "pip install without --no-cache-dir keeps downloaded wheels in the layer",
+	URL:      docURL("PipCacheKept"),
+	Severity: Warning,
+	Run: func(p *Pass) {
+		const cache = "/root/.cache/pip"
+		for _, st := range shippedStages(p.Dockerfile) {
+			for _, in := range runsIn(st) {
+				if scriptRemoves(in.Script, cache) || hasCacheMountAt(in, cache) || pipCacheOff(st, in) {
+					continue
+				}
+				for _, c := range in.Script.Commands {
+					install, ok := isPipInstall(c)
+					if !ok || c.HasArg("--no-cache-dir", "--no-cache") || assigns(c, "PIP_NO_CACHE_DIR") {
+						continue
+					}
+					p.Reportf(p.WordRange(install), &Fix{
+						Title: "Use pip install --no-cache-dir",
+						Edits: []TextEdit{p.InsertAfter(install, " --no-cache-dir")},
+						Safe:  true,
+					}, "pip install without --no-cache-dir keeps downloaded packages in /root/.cache/pip in this layer")
+				}
+			}
+		}
+	},
+}
+
+// pipCacheOff reports whether ENV PIP_NO_CACHE_DIR turns the cache off.
+func pipCacheOff(st *Stage, in *Instruction) bool {
+	v, ok := stageEnv(st, in, "PIP_NO_CACHE_DIR")
+	if !ok {
+		return false
+	}
+	v = strings.ToLower(strings.Trim(v, `"'`))
+	// pip reads any of these as "no cache"; historically even "off"/"0" did.
+	return v != "" && v != "false"
+}

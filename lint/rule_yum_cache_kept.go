@@ -1,0 +1,50 @@
+package lint
+
+// YumCacheKept flags yum/dnf/zypper installs without a clean in the same RUN.
+var YumCacheKept = &Rule{
+	Name:     "YumCacheKept",
+	Doc:      "yum/dnf/zypper install without a clean in the same RUN keeps metadata and packages in the layer",
+	URL:      docURL("YumCacheKept"),
+	Severity: Warning,
+	Run: func(p *Pass) {
+		caches := []string{"/var/cache/yum", "/var/cache/dnf", "/var/cache/zypp", "/var/cache/libdnf5"}
+		for _, st := range shippedStages(p.Dockerfile) {
+			for _, in := range runsIn(st) {
+				if scriptRemoves(in.Script, caches...) || hasCacheMountAt(in, caches...) {
+					continue
+				}
+				var at *Word
+				cleaned := false
+				for _, c := range in.Script.Commands {
+					prog, sub := c.Program(), c.Subcommand()
+					switch prog {
+					case "yum", "dnf", "microdnf", "dnf5", "tdnf":
+						if sub == "clean" {
+							cleaned = true
+						}
+						if sub == "install" || sub == "update" || sub == "upgrade" || sub == "groupinstall" || sub == "reinstall" || sub == "localinstall" {
+							if c.HasArg("--setopt=keepcache=0") && prog != "yum" {
+								continue
+							}
+							if w, ok := c.Arg(sub); ok && at == nil {
+								at = &w
+							}
+						}
+					case "zypper":
+						if sub == "clean" || sub == "cc" {
+							cleaned = true
+						}
+						if sub == "install" || sub == "in" || sub == "update" || sub == "up" {
+							if w, ok := c.Arg(sub); ok && at == nil {
+								at = &w
+							}
+						}
+					}
+				}
+				if at != nil && !cleaned {
+					p.Reportf(p.WordRange(*at), nil, "package install without a clean keeps the package cache in this layer; add `yum clean all` (dnf clean all, zypper clean -a) in the same RUN")
+				}
+			}
+		}
+	},
+}

@@ -1,0 +1,15 @@
+FROM node:20-alpine AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci
+COPY . .
+RUN npm run build
+
+FROM python:3.12-slim
+WORKDIR /srv
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+# Installing a named tool is not fed by the context.
+RUN pip install --no-cache-dir gunicorn
+COPY --from=web /app/dist /srv/static
