@@ -1,9 +1,11 @@
 package layerdiff
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -167,4 +169,56 @@ func FuzzIndexLayer(f *testing.F) {
 		}
 		MergeLayers([]*LayerIndex{idx, idx})
 	})
+}
+
+// TestIndexLayerMillionEmptyFiles streams a layer of one million empty files (512 MB of tar headers) through
+// the indexer without holding the tar, and checks the listing is complete and sorted.
+func TestIndexLayerMillionEmptyFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	const n = 1_000_000
+	// Headers are stamped from one template rather than written by tar.Writer, which would cost more than
+	// the reading under test.
+	var tmpl bytes.Buffer
+	tw := tar.NewWriter(&tmpl)
+	tw.WriteHeader(&tar.Header{Name: "dXXX/fXXXXXX", Mode: 0o644, Typeflag: tar.TypeReg, Format: tar.FormatUSTAR})
+	block := tmpl.Bytes()[:512]
+	pr, pw := io.Pipe()
+	go func() {
+		buf := make([]byte, 0, 512*1024)
+		for i := range n {
+			// Reverse order: the indexer must sort.
+			k := n - 1 - i
+			h := block[:512:512]
+			h = append([]byte(nil), h...)
+			copy(h, fmt.Sprintf("d%03d/f%06d", k%1000, k))
+			copy(h[148:156], "        ")
+			sum := 0
+			for _, c := range h {
+				sum += int(c)
+			}
+			copy(h[148:156], fmt.Sprintf("%06o\x00 ", sum))
+			buf = append(buf, h...)
+			if len(buf) == cap(buf) {
+				if _, err := pw.Write(buf); err != nil {
+					return
+				}
+				buf = buf[:0]
+			}
+		}
+		buf = append(buf, make([]byte, 1024)...)
+		pw.Write(buf)
+		pw.Close()
+	}()
+	idx, err := IndexLayer(context.Background(), pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(idx.Entries) != n {
+		t.Fatalf("%d entries, want %d", len(idx.Entries), n)
+	}
+	if !slices.IsSortedFunc(idx.Entries, func(a, b Entry) int { return ComparePaths(a.Path, b.Path) }) {
+		t.Error("entries are not sorted")
+	}
 }
