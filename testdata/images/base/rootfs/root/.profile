@@ -1,0 +1,2 @@
+# /root/.profile of the layerlint test base image
+export PS1='layerlint# '
