@@ -1,0 +1,193 @@
+package source
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// StoredLayer is a layer that can hand out its bytes exactly as its source
+// stores them: a plain tar, or gzip or zstd as stored (readers sniff the magic
+// bytes). Layers of a docker-archive implement it, because ggcr computes
+// Compressed, Digest and Size of an uncompressed archived layer by gzipping it
+// on the fly; callers that only need the contents should use Stored and
+// identify layers by DiffID.
+type StoredLayer interface {
+	v1.Layer
+	// Stored returns the layer's bytes as stored in the source.
+	Stored() (io.ReadCloser, error)
+}
+
+// openDockerArchive opens a `docker save` style archive. The archive is
+// indexed once; the image itself is ggcr's tarball image, wrapped so that its
+// layers also serve their stored bytes straight from the archive file.
+func openDockerArchive(ctx context.Context, ref Reference) (v1.Image, error) {
+	idx, err := indexTar(ctx, ref.Path)
+	if err != nil {
+		return nil, err
+	}
+	if !idx.has("manifest.json") {
+		if idx.has("oci-layout") {
+			return nil, fmt.Errorf("%s has no manifest.json; it is an OCI archive, open it as %s:%s", ref.Path, OCIArchive, ref.Path)
+		}
+		return nil, fmt.Errorf("%s has no manifest.json; it is not a docker-archive", ref.Path)
+	}
+	raw, err := idx.readAll("manifest.json")
+	if err != nil {
+		return nil, err
+	}
+	var m tarball.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%s: decoding manifest.json: %w", ref.Path, err)
+	}
+	i, err := pickArchivedImage(m, ref)
+	if err != nil {
+		return nil, err
+	}
+	desc := m[i]
+	if !idx.has(desc.Config) {
+		return nil, fmt.Errorf("%s: manifest.json names config %q, which is not in the archive", ref.Path, desc.Config)
+	}
+	for _, l := range desc.Layers {
+		if !idx.has(l) {
+			return nil, fmt.Errorf("%s: manifest.json names layer %q, which is not in the archive", ref.Path, l)
+		}
+	}
+	// ggcr selects by tag itself; hand it the exact tag we chose, or none
+	// when the archive holds a single image.
+	var tag *name.Tag
+	if len(m) > 1 {
+		t, err := name.NewTag(desc.RepoTags[0])
+		if err != nil {
+			return nil, fmt.Errorf("%s: manifest.json tag %q: %w", ref.Path, desc.RepoTags[0], err)
+		}
+		tag = &t
+	}
+	p := ref.Path
+	img, err := tarball.Image(func() (io.ReadCloser, error) { return os.Open(p) }, tag)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ref.Path, err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading config %s: %w", ref.Path, desc.Config, err)
+	}
+	if n, want := len(cfg.RootFS.DiffIDs), len(desc.Layers); n != want {
+		return nil, fmt.Errorf("%s: config lists %d layer diff IDs but manifest.json lists %d layers", ref.Path, n, want)
+	}
+	stored := make(map[v1.Hash]string, len(desc.Layers))
+	for i, d := range cfg.RootFS.DiffIDs {
+		stored[d] = desc.Layers[i]
+	}
+	return &archiveImage{Image: img, idx: idx, diffIDs: cfg.RootFS.DiffIDs, stored: stored}, nil
+}
+
+// pickArchivedImage chooses the image of manifest.json that ref.Tag names.
+func pickArchivedImage(m tarball.Manifest, ref Reference) (int, error) {
+	if len(m) == 0 {
+		return 0, fmt.Errorf("%s: manifest.json lists no images", ref.Path)
+	}
+	if ref.Tag == "" {
+		if len(m) == 1 {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("%s holds %d images; choose one with %s:%s:TAG (tags: %s)",
+			ref.Path, len(m), DockerArchive, ref.Path, archiveTags(m))
+	}
+	found := -1
+	for i, d := range m {
+		for _, t := range d.RepoTags {
+			if !tagMatches(t, ref.Tag) {
+				continue
+			}
+			if found >= 0 && found != i {
+				return 0, fmt.Errorf("%s: tag %q matches several images (tags: %s)", ref.Path, ref.Tag, archiveTags(m))
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		return 0, fmt.Errorf("%s: tag %q not found (tags: %s)", ref.Path, ref.Tag, archiveTags(m))
+	}
+	return found, nil
+}
+
+// tagMatches tells whether the stored reference have is what the user wrote
+// as want: the same string, the same normalised name ("app:v1" is
+// "docker.io/library/app:v1"), or just its tag ("v1").
+func tagMatches(have, want string) bool {
+	if have == want {
+		return true
+	}
+	ht, err := name.NewTag(have)
+	if err != nil {
+		return false
+	}
+	if wt, err := name.NewTag(want); err == nil && wt.Name() == ht.Name() {
+		return true
+	}
+	return !strings.ContainsAny(want, ":/@") && ht.TagStr() == want
+}
+
+func archiveTags(m tarball.Manifest) string {
+	var tags []string
+	for i, d := range m {
+		if len(d.RepoTags) == 0 {
+			tags = append(tags, fmt.Sprintf("image %d untagged", i+1))
+		}
+		tags = append(tags, d.RepoTags...)
+	}
+	return strings.Join(tags, ", ")
+}
+
+// archiveImage is a docker-archive image whose layers are StoredLayers.
+type archiveImage struct {
+	v1.Image
+	idx     *tarIndex
+	diffIDs []v1.Hash
+	stored  map[v1.Hash]string // DiffID -> file in the archive
+}
+
+// Layers returns the layers in config order, each a StoredLayer.
+func (a *archiveImage) Layers() ([]v1.Layer, error) {
+	ls := make([]v1.Layer, 0, len(a.diffIDs))
+	for _, d := range a.diffIDs {
+		l, err := a.LayerByDiffID(d)
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+	}
+	return ls, nil
+}
+
+// LayerByDiffID returns the layer with DiffID h as a StoredLayer.
+func (a *archiveImage) LayerByDiffID(h v1.Hash) (v1.Layer, error) {
+	file, ok := a.stored[h]
+	if !ok {
+		return nil, fmt.Errorf("%s: no layer with diff ID %s", a.idx.path, h)
+	}
+	l, err := a.Image.LayerByDiffID(h)
+	if err != nil {
+		return nil, fmt.Errorf("%s: layer %s: %w", a.idx.path, h, err)
+	}
+	return &archiveLayer{Layer: l, idx: a.idx, file: file}, nil
+}
+
+type archiveLayer struct {
+	v1.Layer
+	idx  *tarIndex
+	file string
+}
+
+// Stored returns the layer file exactly as the archive holds it.
+func (l *archiveLayer) Stored() (io.ReadCloser, error) {
+	return l.idx.open(l.file)
+}

@@ -1,0 +1,90 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Option changes how Open reaches an image.
+type Option func(*options)
+
+type options struct {
+	platform v1.Platform
+	keychain authn.Keychain
+}
+
+// WithPlatform chooses the image of a multi-platform index. The default is
+// linux on the architecture this program runs on. Fields left empty match
+// anything, so v1.Platform{OS: "linux", Architecture: "arm"} accepts any
+// arm variant. v1.ParsePlatform reads the usual "linux/arm64/v8" spelling.
+func WithPlatform(p v1.Platform) Option {
+	return func(o *options) { o.platform = p }
+}
+
+// WithKeychain sets the credentials used for registries; the default is
+// authn.DefaultKeychain, which reads the Docker config file.
+func WithKeychain(k authn.Keychain) Option {
+	return func(o *options) { o.keychain = k }
+}
+
+func makeOptions(opts []Option) options {
+	o := options{
+		platform: v1.Platform{OS: "linux", Architecture: runtime.GOARCH},
+		keychain: authn.DefaultKeychain,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// Open reaches the image ref names. The image's config has been read when Open
+// returns, so a missing or broken image fails here, not in the middle of an
+// analysis. Layers are identified by DiffID; layers from a docker-archive also
+// have a Stored method (see StoredLayer).
+func Open(ctx context.Context, ref Reference, opts ...Option) (v1.Image, error) {
+	o := makeOptions(opts)
+	var (
+		img v1.Image
+		err error
+	)
+	switch ref.Transport {
+	case DockerArchive:
+		img, err = openDockerArchive(ctx, ref)
+	case OCI:
+		img, err = openLayout(ref, o)
+	case OCIArchive:
+		img, err = openOCIArchive(ctx, ref, o)
+	case Registry:
+		img, err = openRegistry(ctx, ref, o)
+	case DockerDaemon:
+		img, err = openDaemon(ctx, ref)
+	default:
+		err = fmt.Errorf("unknown transport %q", ref.Transport)
+	}
+	if err == nil {
+		// Reading the config is cheap for every source and never touches
+		// layer digests, which uncompressed archives would compute by gzipping.
+		_, err = img.ConfigFile()
+		if err != nil {
+			err = fmt.Errorf("reading image config: %w", err)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening image %s: %w", ref, err)
+	}
+	return img, nil
+}
+
+// OpenString parses s with ParseReference and opens it.
+func OpenString(ctx context.Context, s string, opts ...Option) (v1.Image, error) {
+	ref, err := ParseReference(s)
+	if err != nil {
+		return nil, err
+	}
+	return Open(ctx, ref, opts...)
+}

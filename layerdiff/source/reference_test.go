@@ -1,0 +1,147 @@
+package source
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseReference(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "app.tar")
+	layoutDir := filepath.Join(dir, "layout")
+	plainDir := filepath.Join(dir, "plain")
+	colonFile := filepath.Join(dir, "a:b.tar")
+	for _, p := range []string{file, colonFile} {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{layoutDir, plainDir} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(layoutDir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		in      string
+		want    Reference
+		wantErr string // substring of the error; "" means no error
+	}{
+		{in: "docker-archive:app.tar", want: Reference{Transport: DockerArchive, Path: "app.tar"}},
+		{in: "docker-archive:/x/app.tar:v1", want: Reference{Transport: DockerArchive, Path: "/x/app.tar", Tag: "v1"}},
+		{in: "docker-archive:app.tar:layerlint/app:v1", want: Reference{Transport: DockerArchive, Path: "app.tar", Tag: "layerlint/app:v1"}},
+		{in: "docker-archive:app.tar:localhost:5000/app:v1", want: Reference{Transport: DockerArchive, Path: "app.tar", Tag: "localhost:5000/app:v1"}},
+		{in: "oci:dir", want: Reference{Transport: OCI, Path: "dir"}},
+		{in: "oci:./dir:v2", want: Reference{Transport: OCI, Path: "./dir", Tag: "v2"}},
+		{in: "oci-archive:img.tar:latest", want: Reference{Transport: OCIArchive, Path: "img.tar", Tag: "latest"}},
+		{in: "docker-daemon:app:v1", want: Reference{Transport: DockerDaemon, Name: "app:v1"}},
+		{in: "docker-daemon:localhost:5000/app:v1", want: Reference{Transport: DockerDaemon, Name: "localhost:5000/app:v1"}},
+		{in: "docker-daemon:app@sha256:" + strings.Repeat("a", 64), want: Reference{Transport: DockerDaemon, Name: "app@sha256:" + strings.Repeat("a", 64)}},
+		{in: "docker://localhost:5000/app:v1", want: Reference{Transport: Registry, Name: "localhost:5000/app:v1"}},
+		{in: "docker://debian", want: Reference{Transport: Registry, Name: "debian"}},
+		{in: "localhost:5000/app:v1", want: Reference{Transport: Registry, Name: "localhost:5000/app:v1"}},
+		{in: "127.0.0.1:5000/app@sha256:" + strings.Repeat("0", 64), want: Reference{Transport: Registry, Name: "127.0.0.1:5000/app@sha256:" + strings.Repeat("0", 64)}},
+		{in: "debian:bookworm", want: Reference{Transport: Registry, Name: "debian:bookworm"}},
+		{in: "ghcr.io/org/app", want: Reference{Transport: Registry, Name: "ghcr.io/org/app"}},
+		{in: file, want: Reference{Transport: DockerArchive, Path: file}},
+		{in: layoutDir, want: Reference{Transport: OCI, Path: layoutDir}},
+
+		{in: "", wantErr: "empty reference"},
+		{in: " app.tar", wantErr: "white space"},
+		{in: "docker-archive:", wantErr: "missing path"},
+		{in: "docker-archive::v1", wantErr: "missing path"},
+		{in: "oci:dir:", wantErr: "empty tag"},
+		{in: "docker-daemon:", wantErr: "missing image name"},
+		{in: "docker-daemon:app", wantErr: "no tag or digest"},
+		{in: "docker-daemon:localhost:5000/app", wantErr: "no tag or digest"},
+		{in: "docker:debian", wantErr: "docker://HOST/REPO:TAG"},
+		{in: "docker://", wantErr: "missing image name"},
+		{in: "docker://UPPER/Case", wantErr: "could not parse reference"},
+		{in: "docker:///abs/path", wantErr: "not a path"},
+		{in: "containers-storage:app", wantErr: `transport "containers-storage" is not supported`},
+		{in: "dir:/tmp/x", wantErr: `transport "dir" is not supported`},
+		{in: "./missing.tar", wantErr: "no such file or directory ./missing.tar"},
+		{in: "/no/such/image.tar", wantErr: "no such file or directory"},
+		{in: plainDir, wantErr: "is not an OCI image layout"},
+		{in: colonFile, wantErr: "contains ':'"},
+		{in: "Bad Name", wantErr: "not a file, OCI layout or registry reference"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseReference(tt.in)
+			if tt.wantErr != "" {
+				if err == nil {
+					t.Fatalf("ParseReference(%q) = %+v, want error containing %q", tt.in, got, tt.wantErr)
+				}
+				msg := err.Error()
+				if !strings.Contains(msg, tt.wantErr) || !strings.HasPrefix(msg, "parsing image reference "+quote(tt.in)) {
+					t.Fatalf("ParseReference(%q) error = %q, want it to name the input and contain %q", tt.in, msg, tt.wantErr)
+				}
+				if strings.Contains(msg, "\n") {
+					t.Errorf("error spans several lines: %q", msg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseReference(%q): %v", tt.in, err)
+			}
+			if got != tt.want {
+				t.Fatalf("ParseReference(%q) = %+v, want %+v", tt.in, got, tt.want)
+			}
+			again, err := ParseReference(got.String())
+			if err != nil || again != got {
+				t.Fatalf("ParseReference(%q) = %+v, %v; want %+v (round trip of %q)", got.String(), again, err, got, tt.in)
+			}
+		})
+	}
+}
+
+// TestParseReferenceDirectoryNamedLikeImage checks that a directory in the
+// working directory does not shadow a registry name such as "alpine".
+func TestParseReferenceDirectoryNamedLikeImage(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.Mkdir("alpine", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseReference("alpine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Reference{Transport: Registry, Name: "alpine"}); got != want {
+		t.Errorf("ParseReference(alpine) = %+v, want %+v", got, want)
+	}
+}
+
+func quote(s string) string { return `"` + s + `"` }
+
+func FuzzParseReference(f *testing.F) {
+	for _, s := range []string{
+		"docker-archive:app.tar", "docker-archive:app.tar:layerlint/app:v1", "oci:dir:v1",
+		"oci-archive:x.tar", "docker-daemon:app:v1", "docker://localhost:5000/app:v1",
+		"debian:bookworm", "localhost:5000/app@sha256:" + strings.Repeat("a", 64), "dir:x", "docker:x",
+		"oci::", "a:b:c:d", "testdata",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ref, err := ParseReference(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), "parsing image reference") {
+				t.Fatalf("error without context: %v", err)
+			}
+			return
+		}
+		again, err := ParseReference(ref.String())
+		if err != nil {
+			t.Fatalf("ParseReference(%q) = %+v, but its String() %q does not parse: %v", s, ref, ref.String(), err)
+		}
+		if again != ref {
+			t.Fatalf("ParseReference(%q) = %+v, but ParseReference(%q) = %+v", s, ref, ref.String(), again)
+		}
+	})
+}

@@ -1,0 +1,147 @@
+// Package registrytest runs a real registry (Debian's docker-registry, the
+// CNCF distribution server) for tests that push and pull images.
+package registrytest
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Binary is where Debian's docker-registry package installs the server.
+const Binary = "/usr/bin/docker-registry"
+
+// RequireToolsEnv names the variable that turns a missing registry binary
+// from a skipped test into a failure; CI sets it to 1.
+const RequireToolsEnv = "LAYERLINT_REQUIRE_TOOLS"
+
+const startTimeout = 15 * time.Second
+
+// Start runs a registry on 127.0.0.1 with a free port and storage in a
+// temporary directory, waits until it answers GET /v2/, and stops it when
+// the test ends. It returns the registry's host:port, to which ggcr speaks
+// plain http. Without the binary the test is skipped, or fails when
+// LAYERLINT_REQUIRE_TOOLS=1.
+func Start(t testing.TB) (host string) {
+	t.Helper()
+	if _, err := os.Stat(Binary); err != nil {
+		msg := fmt.Sprintf("registrytest: %s not found (apt-get install docker-registry)", Binary)
+		if os.Getenv(RequireToolsEnv) == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	dir := t.TempDir()
+	// Another process can take the port between our probe and the server's
+	// listen; try a few ports before giving up.
+	var lastErr error
+	for range 3 {
+		addr, err := freeAddr()
+		if err != nil {
+			t.Fatalf("registrytest: finding a free port: %v", err)
+		}
+		if err := start(t, dir, addr); err != nil {
+			lastErr = err
+			continue
+		}
+		return addr
+	}
+	t.Fatalf("registrytest: %v", lastErr)
+	return ""
+}
+
+func start(t testing.TB, dir, addr string) error {
+	storage := filepath.Join(dir, "storage-"+addr[len("127.0.0.1:"):])
+	config := filepath.Join(dir, "config-"+addr[len("127.0.0.1:"):]+".yml")
+	yml := fmt.Sprintf(`version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: %s
+  delete:
+    enabled: true
+  redirect:
+    disable: true
+http:
+  addr: %s
+`, storage, addr)
+	if err := os.WriteFile(config, []byte(yml), 0o644); err != nil {
+		return fmt.Errorf("writing config: %w", err)
+	}
+	cmd := exec.Command(Binary, "serve", config)
+	var out syncBuffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", Binary, err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	stop := func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(startTimeout)
+	for {
+		select {
+		case <-exited:
+			return fmt.Errorf("%s exited before answering on %s: %s", Binary, addr, bytes.TrimSpace(out.Bytes()))
+		default:
+		}
+		resp, err := client.Get("http://" + addr + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				t.Cleanup(stop)
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return fmt.Errorf("%s did not answer GET /v2/ on %s within %v: %s", Binary, addr, startTimeout, bytes.TrimSpace(out.Bytes()))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// syncBuffer collects the server's output, written from exec's copying
+// goroutine and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.b.Bytes())
+}
