@@ -1,0 +1,89 @@
+package history
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+
+	"github.com/layerlint/layerlint/layerdiff"
+)
+
+// Report is the history of one image, step by step, with totals: what `layerdiff history` prints.
+type Report struct {
+	Image string `json:"image"`
+	Steps []Step `json:"steps"`
+	// Size is the bytes of regular file contents all layers add.
+	Size int64 `json:"size"`
+	// Wasted is the bytes of all layers' regular files that a later layer overwrites or deletes.
+	Wasted int64 `json:"wasted"`
+	// WastedFiles are the largest wasted files, largest first.
+	WastedFiles []WastedFile `json:"wasted_files"`
+	// Leftovers adds up the steps' leftovers by kind.
+	Leftovers map[string]int64 `json:"leftovers"`
+}
+
+// NewReport sums up the steps Align returned for img and keeps the top largest wasted files.
+func NewReport(img *layerdiff.Image, steps []Step, top int) *Report {
+	r := &Report{Image: img.Name, Steps: steps, Leftovers: map[string]int64{}, WastedFiles: []WastedFile{}}
+	for _, s := range steps {
+		if s.Layer < 0 {
+			continue
+		}
+		r.Size += s.Size
+		r.Wasted += s.Wasted
+		for k, v := range s.Leftovers {
+			r.Leftovers[k] += v
+		}
+	}
+	wasted := WastedFiles(img)
+	r.WastedFiles = append(r.WastedFiles, wasted[:min(max(top, 0), len(wasted))]...)
+	return r
+}
+
+// stepJSON is the JSON form of a Step: absent lines and layers are null.
+type stepJSON struct {
+	Line        *int             `json:"line"`
+	EndLine     *int             `json:"end_line"`
+	Instruction string           `json:"instruction"`
+	Command     string           `json:"command"`
+	Stage       *int             `json:"stage"`
+	CreatedBy   string           `json:"created_by"`
+	History     *int             `json:"history"`
+	Empty       bool             `json:"empty"`
+	Layer       *string          `json:"layer"`
+	LayerIndex  *int             `json:"layer_index"`
+	Base        bool             `json:"base"`
+	Size        int64            `json:"size"`
+	Files       int              `json:"files"`
+	Added       int              `json:"added"`
+	Modified    int              `json:"modified"`
+	Deleted     int              `json:"deleted"`
+	Wasted      int64            `json:"wasted"`
+	Leftovers   map[string]int64 `json:"leftovers,omitempty"`
+}
+
+// MarshalJSON writes the step in the `layerdiff history --format json` contract: "line" and "layer" (the
+// layer's DiffID) are null when the step has none.
+func (s Step) MarshalJSON() ([]byte, error) {
+	j := stepJSON{Instruction: s.Instruction, Command: s.Command, CreatedBy: s.CreatedBy, Empty: s.Empty,
+		Base: s.Base, Size: s.Size, Files: s.Files, Added: s.Added, Modified: s.Modified, Deleted: s.Deleted,
+		Wasted: s.Wasted, Leftovers: s.Leftovers}
+	if s.Line > 0 {
+		j.Line, j.EndLine = &s.Line, &s.EndLine
+	}
+	if s.Stage >= 0 {
+		j.Stage = &s.Stage
+	}
+	if s.History >= 0 {
+		j.History = &s.History
+	}
+	if s.Layer >= 0 {
+		j.Layer, j.LayerIndex = &s.DiffID, &s.Layer
+	}
+	return json.Marshal(j)
+}
+
+// LeftoverKinds returns the kinds in m, sorted.
+func LeftoverKinds(m map[string]int64) []string {
+	return slices.Sorted(maps.Keys(m))
+}
