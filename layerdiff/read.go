@@ -2,11 +2,9 @@ package layerdiff
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"runtime"
 	"sync"
@@ -207,10 +205,11 @@ func (r *Reader) indexLayer(ctx context.Context, l v1.Layer, diffID v1.Hash) (*L
 	}
 	defer rc.Close()
 	var src io.Reader = rc
-	var sum hash.Hash
+	var sum *hashAside
 	if r.opts.verify && diffID.Algorithm == "sha256" {
-		sum = sha256.New()
-		src = io.TeeReader(rc, sum)
+		sum = newHashAside(rc)
+		defer sum.Sum() // stops the hasher on every path
+		src = sum
 	}
 	cr := &countingReader{r: src}
 	idx, err := IndexLayer(ctx, cr)
@@ -223,7 +222,7 @@ func (r *Reader) indexLayer(ctx context.Context, l v1.Layer, diffID v1.Hash) (*L
 		return nil, fmt.Errorf("reading past the end of the tar: %w", err)
 	}
 	if sum != nil {
-		if got := hex.EncodeToString(sum.Sum(nil)); got != diffID.Hex {
+		if got := hex.EncodeToString(sum.Sum()); got != diffID.Hex {
 			return nil, fmt.Errorf("digest mismatch: the layer's bytes hash to sha256:%s, the config says %s", got, diffID)
 		}
 	}
