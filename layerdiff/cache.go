@@ -143,17 +143,22 @@ func decodeIndex(r *bufio.Reader) (*LayerIndex, error) {
 		}
 		return v
 	}
+	var scratch []byte
 	str := func() string {
 		n := uv()
 		if err != nil || n > 1<<20 {
 			err = errBadIndex
 			return ""
 		}
-		b := make([]byte, n)
+		if uint64(cap(scratch)) < n {
+			scratch = make([]byte, n)
+		}
+		b := scratch[:n]
 		if _, e := io.ReadFull(r, b); e != nil {
 			err = e
 		}
-		return string(b)
+		return string(b) // the one allocation a string needs
+
 	}
 	idx := &LayerIndex{TarSize: sv(), FileBytes: sv()}
 	n := uv()
