@@ -1,0 +1,165 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/spf13/cobra"
+
+	"github.com/layerlint/layerlint/layerdiff"
+	"github.com/layerlint/layerlint/layerdiff/cache"
+	"github.com/layerlint/layerlint/layerdiff/source"
+)
+
+type cacheFlags struct {
+	dockerfile string
+	context    string
+	format     string
+	buildArgs  []string
+	target     string
+	platform   string
+	noVerify   bool
+}
+
+// newCacheCommand returns the "layerdiff cache" subcommand: build-cache prediction for a Dockerfile.
+func newCacheCommand() *cobra.Command {
+	var f cacheFlags
+	cmd := &cobra.Command{
+		Use:   "cache [flags] [IMAGE]",
+		Short: "Predict which Dockerfile steps the next build reuses from IMAGE's cache",
+		Long: `cache predicts, for each instruction of a Dockerfile, whether the next 'buildah bud --layers' (or docker
+build) in the build context would reuse the layer of IMAGE, the image the previous build made, or rebuild it,
+and why ("src/main.go changed", "instruction text changed", "after line 5").
+
+It follows buildah 1.28's cache rules: a step is reused only when the step before it is and its instruction
+(with the build args a RUN sees) is unchanged; COPY and ADD also need the files they send (after .dockerignore)
+to match the layer's files in content and mode. Modification times do not count. Without IMAGE every step
+rebuilds and COPY lines list the context paths they depend on.
+
+Exit codes: 0 prediction printed, 2 bad usage or input.`,
+		Example: `  layerdiff cache --dockerfile Dockerfile --context . app-v1.tar
+  layerdiff cache --format json --build-arg VERSION=2 --context app app-v1.tar`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageError{fmt.Errorf("want at most one image, got %d arguments", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ref := ""
+			if len(args) == 1 {
+				ref = args[0]
+			}
+			return runCache(cmd, f, ref)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.dockerfile, "dockerfile", "", "the Dockerfile (default: CONTEXT/Dockerfile)")
+	fl.StringVar(&f.context, "context", ".", "the build context directory")
+	fl.StringVarP(&f.format, "format", "f", "text", "output format: text or json")
+	fl.StringArrayVar(&f.buildArgs, "build-arg", nil, "NAME=value build argument of the next build (repeatable)")
+	fl.StringVar(&f.target, "target", "", "the stage to predict (default: the last)")
+	fl.StringVar(&f.platform, "platform", "", "platform to pick from a multi-platform IMAGE (os/arch[/variant])")
+	fl.BoolVar(&f.noVerify, "no-verify", false, "skip checking each layer's bytes against its DiffID")
+	return cmd
+}
+
+func runCache(cmd *cobra.Command, f cacheFlags, ref string) error {
+	if f.format != "text" && f.format != "json" {
+		return usageError{fmt.Errorf("unknown --format %q: want text or json", f.format)}
+	}
+	args := map[string]string{}
+	for _, a := range f.buildArgs {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" {
+			return usageError{fmt.Errorf("--build-arg %q: want NAME=value", a)}
+		}
+		args[k] = v
+	}
+	var srcOpts []source.Option
+	if f.platform != "" {
+		p, err := v1.ParsePlatform(f.platform)
+		if err != nil {
+			return usageError{fmt.Errorf("--platform %q: %w", f.platform, err)}
+		}
+		srcOpts = append(srcOpts, source.WithPlatform(*p))
+	}
+	dockerfile := f.dockerfile
+	if dockerfile == "" {
+		dockerfile = filepath.Join(f.context, "Dockerfile")
+	}
+	df, err := parseDockerfile(dockerfile)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	bc, err := cache.OpenContext(ctx, f.context)
+	if err != nil {
+		return err
+	}
+	var prev *layerdiff.Image
+	if ref != "" {
+		src, err := source.OpenString(ctx, ref, srcOpts...)
+		if err != nil {
+			return err
+		}
+		if prev, err = layerdiff.NewReader(layerdiff.WithVerify(!f.noVerify)).ReadImage(ctx, ref, src); err != nil {
+			return err
+		}
+	}
+	pred, err := cache.Predict(ctx, df, bc, prev, cache.WithBuildArgs(args), cache.WithTarget(f.target))
+	if err != nil {
+		return err
+	}
+	if f.format == "json" {
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		return enc.Encode(pred)
+	}
+	return renderCache(cmd.OutOrStdout(), pred)
+}
+
+func parseDockerfile(name string) (*parser.Result, error) {
+	r, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("reading Dockerfile: %w", err)
+	}
+	defer r.Close()
+	df, err := parser.Parse(r)
+	if err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", name, err)
+	}
+	return df, nil
+}
+
+// renderCache prints one line per instruction: line, keyword, verdict, reason, and for COPY and ADD how many
+// context paths they send.
+func renderCache(w io.Writer, pred *cache.Prediction) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	cached := 0
+	for _, s := range pred.Steps {
+		verdict := "rebuild"
+		if s.Cached {
+			verdict = "cached"
+			cached++
+		}
+		reason := s.Reason
+		if s.Sources != nil {
+			noun := "files"
+			if len(s.Sources) == 1 {
+				noun = "file"
+			}
+			reason += fmt.Sprintf(" (%d context %s)", len(s.Sources), noun)
+		}
+		fmt.Fprintf(tw, "line %d\t%s\t%s\t%s\n", s.Line, s.Instruction, verdict, reason)
+	}
+	fmt.Fprintf(tw, "\n%d of %d steps cached\n", cached, len(pred.Steps))
+	return tw.Flush()
+}

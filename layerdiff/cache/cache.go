@@ -1,0 +1,299 @@
+// Package cache predicts which steps of the next build of a Dockerfile reuse the layers of the previous build
+// and which rebuild, and why.
+//
+// It follows the cache rules of buildah 1.28 (`bud --layers`), checked by experiment against its "Using
+// cache" output: a step is reused only when its parent step is; the instruction must match the previous
+// image's history entry for the step (RUN by its text and the build arguments it sees, ARG by names only —
+// a new default value alone keeps an ARG step cached —, other config steps by their text as written, with
+// variables unexpanded); COPY and ADD also need their sources unchanged. Sources are compared with the files
+// the image holds at their destinations: type, content and mode (buildah digests a tar of the sources with
+// mtimes zeroed, so a touched file stays cached and a chmod rebuilds). Two things buildah sees are invisible
+// in a layer: the owner of a context file (COPY writes root-owned files) and the sources of a COPY --from.
+package cache
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/layerlint/layerlint/layerdiff"
+)
+
+// Step is the prediction for one instruction.
+type Step struct {
+	// Line and EndLine are the 1-based Dockerfile lines of the instruction.
+	Line    int `json:"line"`
+	EndLine int `json:"end_line"`
+	// Instruction is the upper-case keyword.
+	Instruction string `json:"instruction"`
+	// Cached reports that the builder would reuse the previous build's layer.
+	Cached bool `json:"cached"`
+	// Reason names the cause: "src/main.go changed", "instruction text changed", "after line 5", "no previous
+	// build"; for cached steps "unchanged" or "sources unchanged".
+	Reason string `json:"reason"`
+	// Sources are the context paths a COPY or ADD sends (files and symlinks), nil for other instructions.
+	Sources []string `json:"sources,omitempty"`
+}
+
+// Prediction is the prediction for every instruction of a Dockerfile, in file order.
+type Prediction struct {
+	Steps []Step `json:"steps"`
+}
+
+// Option configures Predict.
+type Option func(*options)
+
+type options struct {
+	buildArgs map[string]string
+	target    string
+}
+
+// WithBuildArgs sets the --build-arg values of the next build.
+func WithBuildArgs(args map[string]string) Option { return func(o *options) { o.buildArgs = args } }
+
+// WithTarget predicts the stage named target (as in --target) instead of the last one.
+func WithTarget(stage string) Option { return func(o *options) { o.target = stage } }
+
+// Predict predicts, for every instruction of df, whether building it in bc would reuse the layer of prev, the
+// image the previous build of the same Dockerfile produced. prev may be nil: then every step rebuilds, and
+// COPY and ADD still list the context paths they send. Only the target stage is in prev; instructions of
+// other stages are reported as not cached, with the reason "not checked".
+func Predict(ctx context.Context, df *parser.Result, bc *BuildContext, prev *layerdiff.Image, opts ...Option) (*Prediction, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if df == nil || df.AST == nil {
+		return nil, fmt.Errorf("predicting cache: no Dockerfile")
+	}
+	stages, meta, err := splitStages(df, o.buildArgs)
+	if err != nil {
+		return nil, err
+	}
+	target, err := targetStage(stages, o.target)
+	if err != nil {
+		return nil, err
+	}
+	pred := &Prediction{}
+	for si, st := range stages {
+		if si == target {
+			steps, err := predictStage(ctx, st, bc, prev, meta, o.buildArgs)
+			if err != nil {
+				return nil, err
+			}
+			pred.Steps = append(pred.Steps, steps...)
+			continue
+		}
+		for _, in := range st {
+			pred.Steps = append(pred.Steps, newStep(in, false, "not checked: the image is another stage's"))
+		}
+	}
+	return pred, nil
+}
+
+func newStep(in instruction, cached bool, reason string) Step {
+	return Step{Line: in.node.StartLine, EndLine: in.node.EndLine, Instruction: in.keyword(), Cached: cached, Reason: reason}
+}
+
+// splitStages parses every instruction and groups them by stage (each group starts with its FROM); global
+// ARGs give the meta argument values (build args override defaults).
+func splitStages(df *parser.Result, buildArgs map[string]string) ([][]instruction, map[string]string, error) {
+	meta := map[string]string{}
+	var stages [][]instruction
+	for _, n := range df.AST.Children {
+		cmd, err := instructions.ParseInstruction(n)
+		if err != nil {
+			return nil, nil, fmt.Errorf("parsing Dockerfile: %w", err)
+		}
+		in := instruction{node: n, cmd: cmd}
+		if _, ok := cmd.(*instructions.Stage); ok {
+			stages = append(stages, []instruction{in})
+			continue
+		}
+		if len(stages) == 0 {
+			if a, ok := cmd.(*instructions.ArgCommand); ok {
+				for _, kv := range a.Args {
+					if v, ok := buildArgs[kv.Key]; ok {
+						meta[kv.Key] = v
+					} else if kv.Value != nil {
+						meta[kv.Key] = *kv.Value
+					}
+				}
+				continue
+			}
+			return nil, nil, fmt.Errorf("parsing Dockerfile: line %d: %s before the first FROM", n.StartLine, in.keyword())
+		}
+		stages[len(stages)-1] = append(stages[len(stages)-1], in)
+	}
+	if len(stages) == 0 {
+		return nil, nil, fmt.Errorf("parsing Dockerfile: no FROM instruction")
+	}
+	return stages, meta, nil
+}
+
+func targetStage(stages [][]instruction, name string) (int, error) {
+	if name == "" {
+		return len(stages) - 1, nil
+	}
+	for i, st := range stages {
+		if s := st[0].cmd.(*instructions.Stage); strings.EqualFold(s.Name, name) {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("target stage %q not found in the Dockerfile", name)
+}
+
+// predictStage predicts one stage's instructions (the first is its FROM).
+func predictStage(ctx context.Context, stage []instruction, bc *BuildContext, prev *layerdiff.Image, meta, buildArgs map[string]string) ([]Step, error) {
+	st := &stageState{args: map[string]string{}, env: map[string]string{}, workdir: "/"}
+	from := stage[0].cmd.(*instructions.Stage)
+	var hist []v1.History
+	var start int
+	var layerOf []int
+	if prev != nil && prev.Config != nil {
+		hist = prev.Config.History
+		base := expandMeta(from.BaseName, meta)
+		start = stageStart(hist, base, stage[1:])
+		layerOf = historyLayers(hist, len(prev.Layers))
+	}
+	steps := make([]Step, 0, len(stage))
+	first := "" // the first rebuilt line, once there is one
+	switch {
+	case prev == nil:
+		first = "no previous build"
+		steps = append(steps, newStep(stage[0], false, first))
+	case prev.Config == nil || len(hist) == 0:
+		first = "previous image has no history"
+		steps = append(steps, newStep(stage[0], false, first))
+	default:
+		steps = append(steps, newStep(stage[0], true, "base image (not checked)"))
+	}
+	for i, in := range stage[1:] {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		step := newStep(in, false, "")
+		plan, planErr := copyPlanFor(in, bc, st, nil)
+		if plan != nil {
+			step.Sources = plan.sources(bc)
+		}
+		switch {
+		case first != "":
+			step.Reason = first
+		default:
+			h := start + i
+			if h >= len(hist) {
+				step.Reason = "new step"
+				break
+			}
+			step.Reason = compareHistory(in, st, hist[h])
+			if step.Reason == "" && isCopy(in) {
+				var err error
+				step.Reason, step.Sources, err = compareSources(in, bc, st, prev, layerOf[h], planErr)
+				if err != nil {
+					return nil, err
+				}
+			}
+			if step.Reason == "" || strings.HasPrefix(step.Reason, "sources unchanged") || strings.HasPrefix(step.Reason, "unchecked") {
+				step.Cached = true
+				if step.Reason == "" {
+					step.Reason = "unchanged"
+				}
+			} else {
+				first = fmt.Sprintf("after line %d", in.node.StartLine)
+			}
+		}
+		st.apply(in.cmd, buildArgs, meta)
+		steps = append(steps, step)
+	}
+	return steps, nil
+}
+
+func isCopy(in instruction) bool {
+	switch in.cmd.(type) {
+	case *instructions.CopyCommand, *instructions.AddCommand:
+		return true
+	}
+	return false
+}
+
+// copyPlanFor plans a COPY or ADD from the context (nil for other instructions, COPY --from, heredoc
+// sources and URLs). isDir reports directories of the image below the step; nil knows none.
+func copyPlanFor(in instruction, bc *BuildContext, st *stageState, isDir func(string) bool) (*copyPlan, error) {
+	var sd instructions.SourcesAndDest
+	switch c := in.cmd.(type) {
+	case *instructions.CopyCommand:
+		if c.From != "" {
+			return nil, nil
+		}
+		sd = c.SourcesAndDest
+	case *instructions.AddCommand:
+		sd = c.SourcesAndDest
+		for _, s := range sd.SourcePaths {
+			if strings.Contains(s, "://") || strings.HasPrefix(s, "git@") {
+				return nil, nil
+			}
+		}
+	default:
+		return nil, nil
+	}
+	if len(sd.SourceContents) > 0 || bc == nil {
+		return nil, nil
+	}
+	if isDir == nil {
+		isDir = func(string) bool { return false }
+	}
+	srcs := make([]string, len(sd.SourcePaths))
+	for i, s := range sd.SourcePaths {
+		srcs[i] = st.expand(s)
+	}
+	return planCopy(bc, srcs, st.expand(sd.DestPath), st.workdir, isDir)
+}
+
+// compareSources compares what a COPY or ADD would send with what the image's layer k holds. It returns a
+// reason starting with "sources unchanged" or "unchecked" when the step stays cached.
+func compareSources(in instruction, bc *BuildContext, st *stageState, prev *layerdiff.Image, k int, planErr error) (string, []string, error) {
+	if planErr != nil {
+		return "build would fail: " + planErr.Error(), nil, nil
+	}
+	if k < 0 || k >= len(prev.Layers) {
+		return "no layer for this step in the image", nil, nil
+	}
+	below := layerdiff.MergeLayers(prev.Layers[:k])
+	isDir := func(p string) bool {
+		n, ok := below.Lookup(p)
+		return ok && n.IsDir()
+	}
+	plan, err := copyPlanFor(in, bc, st, isDir)
+	if err != nil {
+		return "build would fail: " + err.Error(), nil, nil
+	}
+	if plan == nil {
+		return "unchecked: sources are not in the build context", nil, nil
+	}
+	checkMode := true
+	switch c := in.cmd.(type) {
+	case *instructions.CopyCommand:
+		checkMode = c.Chmod == ""
+	case *instructions.AddCommand:
+		checkMode = c.Chmod == ""
+	}
+	with := layerdiff.MergeLayers(prev.Layers[:k+1])
+	reason, err := compareCopy(bc, plan, with, prev.Layers[k], checkMode)
+	if err != nil {
+		return "", nil, err
+	}
+	if reason == "" {
+		reason = "sources unchanged"
+	}
+	return reason, plan.sources(bc), nil
+}
+
+func expandMeta(s string, meta map[string]string) string {
+	st := &stageState{args: meta}
+	return st.expand(s)
+}
