@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/spf13/cobra"
 
 	"github.com/layerlint/layerlint/layerdiff"
@@ -95,7 +93,7 @@ func runCache(cmd *cobra.Command, f cacheFlags, ref string) error {
 	if dockerfile == "" {
 		dockerfile = filepath.Join(f.context, "Dockerfile")
 	}
-	df, err := parseDockerfile(dockerfile)
+	df, err := readDockerfile(dockerfile)
 	if err != nil {
 		return err
 	}
@@ -124,19 +122,6 @@ func runCache(cmd *cobra.Command, f cacheFlags, ref string) error {
 		return enc.Encode(pred)
 	}
 	return renderCache(cmd.OutOrStdout(), pred)
-}
-
-func parseDockerfile(name string) (*parser.Result, error) {
-	r, err := os.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("reading Dockerfile: %w", err)
-	}
-	defer r.Close()
-	df, err := parser.Parse(r)
-	if err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", name, err)
-	}
-	return df, nil
 }
 
 // renderCache prints one line per instruction: line, keyword, verdict, reason, and for COPY and ADD how many

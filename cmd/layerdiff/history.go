@@ -134,12 +134,12 @@ func runHistory(cmd *cobra.Command, f historyFlags, ref string) error {
 func readDockerfile(name string) (*parser.Result, error) {
 	file, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("reading dockerfile: %w", err)
+		return nil, fmt.Errorf("reading Dockerfile: %w", err)
 	}
 	defer file.Close()
 	df, err := parser.Parse(file)
 	if err != nil {
-		return nil, fmt.Errorf("parsing dockerfile %s: %w", name, err)
+		return nil, fmt.Errorf("parsing Dockerfile %s: %w", name, err)
 	}
 	return df, nil
 }

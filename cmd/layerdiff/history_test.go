@@ -114,7 +114,7 @@ func TestHistoryBadInput(t *testing.T) {
 		{[]string{"a", "b"}, "want one image"},
 		{[]string{"--format", "xml", appV2}, "unknown --format"},
 		{[]string{"--top", "-1", appV2}, "--top"},
-		{[]string{"--dockerfile", "/nonexistent/Dockerfile", appV2}, "reading dockerfile"},
+		{[]string{"--dockerfile", "/nonexistent/Dockerfile", appV2}, "reading Dockerfile"},
 		{[]string{"/nonexistent/image.tar"}, "nonexistent"},
 		{[]string{"--dockerfile", "../../testdata/images/app-v1/Dockerfile", appV2}, "does not match history entry"},
 		{[]string{"--dockerfile", "../../testdata/history/mismatch/Dockerfile", appV2}, "line 30"},
