@@ -151,21 +151,5 @@ func TestCacheBadInput(t *testing.T) {
 
 func cacheGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("..", "..", "testdata", "cache", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./cmd/layerdiff -run Cache -update writes it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (go test ./cmd/layerdiff -update rewrites it):\n%s", path, got)
-	}
+	golden(t, filepath.Join("..", "..", "testdata", "cache", "golden", name), got)
 }

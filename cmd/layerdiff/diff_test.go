@@ -32,10 +32,13 @@ func layerdiffCmd(t *testing.T, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
-func golden(t *testing.T, name, got string) {
+// golden compares got with the file at path (relative to this package); go test -update rewrites it.
+func golden(t *testing.T, path, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
 	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +59,7 @@ func TestDiffTestdataImages(t *testing.T) {
 		if code != exitDifferent {
 			t.Fatalf("--format %s: exit %d, want 1; stderr: %s", format, code, errOut)
 		}
-		golden(t, "app-v1-v2."+format, out)
+		golden(t, filepath.Join("testdata", "app-v1-v2."+format), out)
 	}
 }
 

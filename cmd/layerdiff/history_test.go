@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,20 +26,7 @@ func historyCmd(t *testing.T, args ...string) (string, error) {
 // historyGolden compares got with testdata/history/NAME at the module root (go test -update rewrites it).
 func historyGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("..", "..", "testdata", "history", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/layerdiff -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (go test ./cmd/layerdiff -update rewrites it):\n%s", path, got)
-	}
+	golden(t, filepath.Join("..", "..", "testdata", "history", name), got)
 }
 
 func TestHistoryGolden(t *testing.T) {
