@@ -1,0 +1,158 @@
+// Package buildahtest drives the real builder, buildah, from tests: a private
+// store per test, builds with --layers, and buildah's own record of which steps
+// it took from its cache. Tests across the module use it to build the images
+// they read, so none of them depends on a fake image.
+package buildahtest
+
+import (
+	"bufio"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Require skips the test when buildah or Debian's busybox-static is missing,
+// and fails it instead when LAYERLINT_REQUIRE_TOOLS=1 (as scripts/test.sh
+// sets), so CI never passes by skipping.
+func Require(t testing.TB) {
+	t.Helper()
+	for _, need := range []struct{ path, pkg string }{{"buildah", "buildah"}, {"/bin/busybox", "busybox-static"}} {
+		var err error
+		if filepath.IsAbs(need.path) {
+			_, err = os.Stat(need.path)
+		} else {
+			_, err = exec.LookPath(need.path)
+		}
+		if err == nil {
+			continue
+		}
+		if os.Getenv("LAYERLINT_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("%s not found and LAYERLINT_REQUIRE_TOOLS=1 (apt-get install %s)", need.path, need.pkg)
+		}
+		t.Skipf("%s not found: skipping a test that builds with buildah (apt-get install %s)", need.path, need.pkg)
+	}
+}
+
+// Builder runs buildah against a store of its own, removed with the test.
+type Builder struct {
+	t     testing.TB
+	store []string
+}
+
+// New returns a Builder with an empty private vfs store. It calls Require.
+func New(t testing.TB) *Builder {
+	t.Helper()
+	Require(t)
+	dir := t.TempDir()
+	return &Builder{t: t, store: []string{
+		"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "runroot"), "--storage-driver", "vfs",
+	}}
+}
+
+// Run runs buildah with the store's flags and returns its combined output; an
+// error fails the test with that output.
+func (b *Builder) Run(args ...string) string {
+	b.t.Helper()
+	cmd := exec.Command("buildah", append(append([]string{}, b.store...), args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.t.Fatalf("buildah %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// LoadArchive pulls a docker-archive into the store under tag, for Dockerfiles
+// that build FROM it (testdata/images/base.tar as localhost/layerlint/base:latest).
+func (b *Builder) LoadArchive(archive, tag string) {
+	b.t.Helper()
+	id := strings.TrimSpace(b.Run("pull", "-q", "docker-archive:"+archive))
+	b.Run("tag", id, tag)
+}
+
+var stepLine = regexp.MustCompile(`^STEP (\d+)/(\d+): `)
+
+// Build runs `buildah bud --layers --isolation chroot` on dockerfile with
+// contextDir and tags the result. It returns, for each STEP number buildah
+// printed (1-based, FROM included), whether buildah said "Using cache" for it:
+// the ground truth for cache prediction. extra are more bud flags, such as
+// "--build-arg", "A=b" or "--timestamp", "0".
+func (b *Builder) Build(dockerfile, contextDir, tag string, extra ...string) map[int]bool {
+	b.t.Helper()
+	args := append([]string{"bud", "--layers", "--isolation", "chroot", "-t", tag, "-f", dockerfile}, extra...)
+	out := b.Run(append(args, contextDir)...)
+	used := map[int]bool{}
+	step := 0
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if m := stepLine.FindStringSubmatch(sc.Text()); m != nil {
+			step, _ = strconv.Atoi(m[1])
+			used[step] = false
+		} else if strings.HasPrefix(sc.Text(), "--> Using cache ") && step > 0 {
+			used[step] = true
+		}
+	}
+	if len(used) == 0 {
+		b.t.Fatalf("no STEP lines in buildah's output:\n%s", out)
+	}
+	return used
+}
+
+// Archive writes the image tagged tag to a docker-archive at path, named
+// name (such as "app:test") inside the archive.
+func (b *Builder) Archive(tag, path, name string) {
+	b.t.Helper()
+	b.Run("push", "--quiet", tag, "docker-archive:"+path+":"+name)
+}
+
+// CopyTree copies the directory src to dst with modes normalised to 0755 for
+// directories and 0644 for files, as testdata/images/build.sh does, so a
+// checkout's umask does not change what buildah sees.
+func CopyTree(t testing.TB, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(to, 0o755)
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, to)
+		}
+		body, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, body, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copying %s: %v", src, err)
+	}
+}
+
+// AddBusybox copies Debian's static /bin/busybox to dir/name with mode 0755,
+// for FROM scratch images that need a shell.
+func AddBusybox(t testing.TB, dir, name string) {
+	t.Helper()
+	body, err := os.ReadFile("/bin/busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), body, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
