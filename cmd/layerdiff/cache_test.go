@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/layerlint/layerlint/internal/buildahtest"
 	"github.com/layerlint/layerlint/layerdiff/cache"
 )
 
@@ -27,29 +26,12 @@ func runCacheCmd(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-// copyContext copies a testdata context with the modes build.sh gives it (dirs 0755, files 0644), so a
-// checkout's umask does not change the prediction.
+// copyContext copies a testdata context with the modes build.sh gives it, so a checkout's umask does not
+// change the prediction.
 func copyContext(t *testing.T, src string) string {
 	t.Helper()
 	dir := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dir, rel)
-		if d.IsDir() {
-			return os.MkdirAll(to, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(to, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	buildahtest.CopyTree(t, src, dir)
 	return dir
 }
 

@@ -74,32 +74,49 @@ func (b *Builder) LoadArchive(archive, tag string) {
 	b.Run("tag", id, tag)
 }
 
-var stepLine = regexp.MustCompile(`^STEP (\d+)/(\d+): `)
+var stepLine = regexp.MustCompile(`^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: (.*)$`)
+
+// Step is one STEP of a build as buildah printed it.
+type Step struct {
+	// Stage is the 0-based stage (buildah's "[2/2]" prefix of multi-stage builds, minus one).
+	Stage int
+	// Number is buildah's 1-based step number within the stage; STEP 1 is the FROM.
+	Number int
+	// Instruction is the instruction as buildah echoed it.
+	Instruction string
+	// Cached reports that buildah said "Using cache" for the step.
+	Cached bool
+}
 
 // Build runs `buildah bud --layers --isolation chroot` on dockerfile with
-// contextDir and tags the result. It returns, for each STEP number buildah
-// printed (1-based, FROM included), whether buildah said "Using cache" for it:
-// the ground truth for cache prediction. extra are more bud flags, such as
-// "--build-arg", "A=b" or "--timestamp", "0".
-func (b *Builder) Build(dockerfile, contextDir, tag string, extra ...string) map[int]bool {
+// contextDir and tags the result. It returns the steps in the order buildah
+// ran them (stage by stage, FROM included), each marked with whether buildah
+// said "Using cache": the ground truth for cache prediction. extra are more
+// bud flags, such as "--build-arg", "A=b" or "--timestamp", "0".
+func (b *Builder) Build(dockerfile, contextDir, tag string, extra ...string) []Step {
 	b.t.Helper()
 	args := append([]string{"bud", "--layers", "--isolation", "chroot", "-t", tag, "-f", dockerfile}, extra...)
 	out := b.Run(append(args, contextDir)...)
-	used := map[int]bool{}
-	step := 0
+	var steps []Step
 	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		if m := stepLine.FindStringSubmatch(sc.Text()); m != nil {
-			step, _ = strconv.Atoi(m[1])
-			used[step] = false
-		} else if strings.HasPrefix(sc.Text(), "--> Using cache ") && step > 0 {
-			used[step] = true
+			stage := 0
+			if m[1] != "" {
+				stage, _ = strconv.Atoi(m[1])
+				stage--
+			}
+			n, _ := strconv.Atoi(m[2])
+			steps = append(steps, Step{Stage: stage, Number: n, Instruction: m[3]})
+		} else if strings.HasPrefix(sc.Text(), "--> Using cache ") && len(steps) > 0 {
+			steps[len(steps)-1].Cached = true
 		}
 	}
-	if len(used) == 0 {
+	if len(steps) == 0 {
 		b.t.Fatalf("no STEP lines in buildah's output:\n%s", out)
 	}
-	return used
+	return steps
 }
 
 // Archive writes the image tagged tag to a docker-archive at path, named

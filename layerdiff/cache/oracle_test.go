@@ -1,127 +1,56 @@
 package cache_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
+	"github.com/layerlint/layerlint/internal/buildahtest"
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/cache"
 	"github.com/layerlint/layerlint/layerdiff/source"
 )
 
-// builder drives buildah with a private store, the way testdata/images/build.sh does.
-type builder struct {
+// oracle is the fixture testdata/cache/app copied to a temporary directory, with busybox in its context, and
+// a buildah store to build it in.
+type oracle struct {
 	t        *testing.T
-	dir      string // holds Dockerfile, context/ and the store
-	store    []string
+	dir      string // holds Dockerfile and context/
+	buildah  *buildahtest.Builder
 	archives int
 }
 
-func needBuildah(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("buildah"); err != nil {
-		if os.Getenv("LAYERLINT_REQUIRE_TOOLS") == "1" {
-			t.Fatal("buildah not found and LAYERLINT_REQUIRE_TOOLS=1")
-		}
-		t.Skip("buildah not found: skipping the build-cache oracle (apt-get install buildah)")
-	}
-	if _, err := os.Stat("/bin/busybox"); err != nil {
-		if os.Getenv("LAYERLINT_REQUIRE_TOOLS") == "1" {
-			t.Fatal("/bin/busybox not found and LAYERLINT_REQUIRE_TOOLS=1")
-		}
-		t.Skip("/bin/busybox not found: skipping the build-cache oracle (apt-get install busybox-static)")
-	}
-}
+const oracleTag = "localhost/cache-oracle:latest"
 
-// newBuilder copies testdata/cache/app into a temporary directory with normalised modes and adds busybox.
-func newBuilder(t *testing.T) *builder {
+func newOracle(t *testing.T) *oracle {
+	b := buildahtest.New(t)
 	dir := t.TempDir()
-	src := filepath.Join("..", "..", "testdata", "cache", "app")
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dir, rel)
-		if d.IsDir() {
-			return os.MkdirAll(to, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(to, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bb, err := os.ReadFile("/bin/busybox")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "context", "busybox"), bb, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return &builder{t: t, dir: dir, store: []string{
-		"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "runroot"), "--storage-driver", "vfs",
-	}}
+	buildahtest.CopyTree(t, filepath.Join("..", "..", "testdata", "cache", "app"), dir)
+	buildahtest.AddBusybox(t, filepath.Join(dir, "context"), "busybox")
+	return &oracle{t: t, dir: dir, buildah: b}
 }
 
-func (b *builder) buildah(args ...string) string {
-	b.t.Helper()
-	cmd := exec.Command("buildah", append(append([]string{}, b.store...), args...)...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		b.t.Fatalf("buildah %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-var stepLine = regexp.MustCompile(`^STEP (\d+)/(\d+): `)
-
-// build runs buildah bud --layers and returns, per STEP number, whether buildah said "Using cache".
-func (b *builder) build(buildArgs ...string) map[int]bool {
-	args := []string{"bud", "--layers", "--isolation", "chroot", "-t", "localhost/cache-oracle:latest",
-		"-f", filepath.Join(b.dir, "Dockerfile")}
+// build runs buildah bud --layers and returns its steps with buildah's "Using cache" verdicts.
+func (b *oracle) build(buildArgs ...string) []buildahtest.Step {
+	var extra []string
 	for _, a := range buildArgs {
-		args = append(args, "--build-arg", a)
+		extra = append(extra, "--build-arg", a)
 	}
-	out := b.buildah(append(args, filepath.Join(b.dir, "context"))...)
-	used := map[int]bool{}
-	step := 0
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		if m := stepLine.FindStringSubmatch(sc.Text()); m != nil {
-			step, _ = strconv.Atoi(m[1])
-			used[step] = false
-		} else if strings.HasPrefix(sc.Text(), "--> Using cache ") && step > 0 {
-			used[step] = true
-		}
-	}
-	if len(used) == 0 {
-		b.t.Fatalf("no STEP lines in buildah's output:\n%s", out)
-	}
-	return used
+	return b.buildah.Build(filepath.Join(b.dir, "Dockerfile"), filepath.Join(b.dir, "context"), oracleTag, extra...)
 }
 
 // image writes the last build to a docker-archive and reads it.
-func (b *builder) image(ctx context.Context) *layerdiff.Image {
+func (b *oracle) image(ctx context.Context) *layerdiff.Image {
 	b.archives++
 	p := filepath.Join(b.dir, fmt.Sprintf("build%d.tar", b.archives))
-	b.buildah("push", "--quiet", "localhost/cache-oracle:latest", "docker-archive:"+p+":cache-oracle:latest")
+	b.buildah.Archive(oracleTag, p, "cache-oracle:latest")
 	v1img, err := source.OpenString(ctx, p)
 	if err != nil {
 		b.t.Fatal(err)
@@ -133,13 +62,13 @@ func (b *builder) image(ctx context.Context) *layerdiff.Image {
 	return img
 }
 
-func (b *builder) write(rel, body string) {
+func (b *oracle) write(rel, body string) {
 	if err := os.WriteFile(filepath.Join(b.dir, rel), []byte(body), 0o644); err != nil {
 		b.t.Fatal(err)
 	}
 }
 
-func (b *builder) edit(rel, old, new string) {
+func (b *oracle) edit(rel, old, new string) {
 	p := filepath.Join(b.dir, rel)
 	body, err := os.ReadFile(p)
 	if err != nil {
@@ -151,7 +80,7 @@ func (b *builder) edit(rel, old, new string) {
 	b.write(rel, strings.Replace(string(body), old, new, 1))
 }
 
-func (b *builder) predict(ctx context.Context, prev *layerdiff.Image, args map[string]string) *cache.Prediction {
+func (b *oracle) predict(ctx context.Context, prev *layerdiff.Image, args map[string]string) *cache.Prediction {
 	f, err := os.Open(filepath.Join(b.dir, "Dockerfile"))
 	if err != nil {
 		b.t.Fatal(err)
@@ -177,9 +106,8 @@ func (b *builder) predict(ctx context.Context, prev *layerdiff.Image, args map[s
 // "Using cache" lines. Changes never return to an earlier state, so buildah's store (which keeps every earlier
 // build) holds no cache the previous image does not show.
 func TestPredictMatchesBuildah(t *testing.T) {
-	needBuildah(t)
 	ctx := context.Background()
-	b := newBuilder(t)
+	b := newOracle(t)
 	chtimes := func(rel string) {
 		when := time.Now().Add(time.Hour)
 		if err := os.Chtimes(filepath.Join(b.dir, rel), when, when); err != nil {
@@ -244,7 +172,7 @@ func TestPredictMatchesBuildah(t *testing.T) {
 				continue // buildah prints no cache verdict for FROM
 			}
 			total++
-			if got := used[i+1]; got != s.Cached {
+			if got := used[i].Cached; got != s.Cached {
 				t.Errorf("%s: line %d %s: predicted cached=%v (%s), buildah cached=%v", sc.name, s.Line, s.Instruction, s.Cached, s.Reason, got)
 				continue
 			}

@@ -1,38 +1,27 @@
 package history
 
 import (
-	"context"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/layerlint/layerlint/internal/buildahtest"
 )
 
 // TestAlignBuildahDialects builds testdata/history/dialects with buildah on top of the base image and aligns
 // the result with its Dockerfile: a final stage FROM an earlier stage, RUN --mount, exec-form RUN, SHELL,
 // ONBUILD, a relative WORKDIR and COPY. It also checks the leftovers and waste the Dockerfile makes on purpose.
 func TestAlignBuildahDialects(t *testing.T) {
-	buildah := requireBuildah(t)
 	if testing.Short() {
 		t.Skip("builds an image with buildah")
 	}
+	b := buildahtest.New(t)
 	dir := t.TempDir()
-	store := []string{"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "runroot"), "--storage-driver", "vfs"}
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := exec.CommandContext(context.Background(), buildah, append(store, args...)...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("buildah %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	id := run("pull", "-q", "docker-archive:"+filepath.Join(testdata, "images", "base.tar"))
-	run("tag", id, "localhost/layerlint/base:latest")
+	b.LoadArchive(filepath.Join(testdata, "images", "base.tar"), "localhost/layerlint/base:latest")
 	ctxDir := filepath.Join(testdata, "history", "dialects")
-	run("bud", "--layers", "--isolation", "chroot", "--timestamp", "1700000000", "-t", "localhost/dialects:test", ctxDir)
+	b.Build(filepath.Join(ctxDir, "Dockerfile"), ctxDir, "localhost/dialects:test", "--timestamp", "1700000000")
 	archive := filepath.Join(dir, "dialects.tar")
-	run("push", "--quiet", "localhost/dialects:test", "docker-archive:"+archive+":dialects:test")
+	b.Archive("localhost/dialects:test", archive, "dialects:test")
 
 	img := readImage(t, archive)
 	dfPath := filepath.Join(ctxDir, "Dockerfile")

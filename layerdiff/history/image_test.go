@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -246,18 +245,4 @@ func lineAfter(t *testing.T, name, marker string) int {
 	}
 	t.Fatalf("%s: no line starts with %q", name, marker)
 	return 0
-}
-
-// requireBuildah returns buildah's path, or skips the test when it is missing (fails with
-// LAYERLINT_REQUIRE_TOOLS=1).
-func requireBuildah(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("buildah")
-	if err != nil {
-		if os.Getenv("LAYERLINT_REQUIRE_TOOLS") == "1" {
-			t.Fatal("buildah is required (LAYERLINT_REQUIRE_TOOLS=1) but not installed")
-		}
-		t.Skip("buildah is not installed; skipping a test that builds an image")
-	}
-	return p
 }
