@@ -59,7 +59,8 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("invalid size %q: unknown unit %q", s, unit)
 	}
 	r := v * mult
-	if r > math.MaxInt64 {
+	// float64(math.MaxInt64) rounds up to 2^63, which int64 cannot hold.
+	if r >= math.MaxInt64 {
 		return 0, fmt.Errorf("invalid size %q: too large", s)
 	}
 	return int64(r), nil

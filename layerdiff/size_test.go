@@ -23,3 +23,16 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSize checks that ParseSize never returns a negative size (an overflow) or panics.
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"10MB", "1.5GiB", "9223372036854775807", "9223372036854775808 B", "0", ".5k", "8EiB"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseSize(s)
+		if err == nil && n < 0 {
+			t.Fatalf("ParseSize(%q) = %d", s, n)
+		}
+	})
+}
