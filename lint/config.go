@@ -136,6 +136,9 @@ func ParseConfig(data []byte) (*Config, error) {
 				return nil, fmt.Errorf("rules: %s: %w", n, err)
 			}
 		}
+		if err := checkSettings(n, rc.Settings); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }

@@ -36,10 +36,15 @@ func shippedStages(df *Dockerfile) []*Stage {
 	return out
 }
 
+// isAptProgram reports whether c runs apt-get, apt or aptitude.
+func isAptProgram(c Command) bool {
+	p := c.Program()
+	return p == "apt-get" || p == "apt" || p == "aptitude"
+}
+
 // isApt reports whether c runs apt-get or apt with the given subcommand.
 func isApt(c Command, subs ...string) bool {
-	p := c.Program()
-	if p != "apt-get" && p != "apt" && p != "aptitude" {
+	if !isAptProgram(c) {
 		return false
 	}
 	sub := ""
@@ -167,11 +172,38 @@ func removedPaths(c Command) []Word {
 	return out
 }
 
+// findDeletes returns the start paths of a find that deletes what it finds
+// (-delete, or -exec rm).
+func findDeletes(c Command) []Word {
+	if c.Program() != "find" {
+		return nil
+	}
+	var starts []Word
+	deletes := false
+	for i, a := range c.Args() {
+		switch {
+		case a.Text == "-delete":
+			deletes = true
+		case (a.Text == "-exec" || a.Text == "-execdir") && i+1 < len(c.Args()) && c.Args()[i+1].Text == "rm":
+			deletes = true
+		case strings.HasPrefix(a.Text, "-") || a.Text == "!" || a.Text == "(" || a.Text == ")":
+		case !deletes && len(starts) == i:
+			// Start points come first, before any expression.
+			starts = append(starts, a)
+		}
+	}
+	if !deletes {
+		return nil
+	}
+	return starts
+}
+
 // scriptRemoves reports whether a script deletes a path at or under one of
-// the given prefixes (rm -rf /var/lib/apt/lists/*).
+// the given prefixes (rm -rf /var/lib/apt/lists/*, or find
+// /var/lib/apt/lists -type f -delete).
 func scriptRemoves(s *Script, prefixes ...string) bool {
 	for _, c := range s.Commands {
-		for _, w := range removedPaths(c) {
+		for _, w := range append(removedPaths(c), findDeletes(c)...) {
 			p := resolvePath("/", w.Text)
 			for _, pre := range prefixes {
 				if p == pre || strings.HasPrefix(p, pre+"/") || strings.HasPrefix(pre, p+"/") && p != "/" {

@@ -20,6 +20,8 @@ type Rule struct {
 	Severity Severity
 	// NeedsImage marks rules that only run with image evidence.
 	NeedsImage bool
+	// Settings are the thresholds the rule reads from the configuration.
+	Settings []Setting
 	// Run inspects the Dockerfile and reports findings through the pass.
 	Run func(*Pass)
 }
@@ -56,6 +58,17 @@ func (p *Pass) Reportf(r Range, fix *Fix, format string, args ...any) {
 		Line: r.Start.Line, Col: r.Start.Col, EndLine: r.End.Line, EndCol: r.End.Col,
 		Message: fmt.Sprintf(format, args...),
 		Fix:     fix,
+	})
+}
+
+// reportBytes reports a finding over r with its measured cost (nil without
+// evidence).
+func (p *Pass) reportBytes(r Range, fix *Fix, bytes *int64, format string, args ...any) {
+	p.Report(Finding{
+		Line: r.Start.Line, Col: r.Start.Col, EndLine: r.End.Line, EndCol: r.End.Col,
+		Message: fmt.Sprintf(format, args...),
+		Fix:     fix,
+		Bytes:   bytes,
 	})
 }
 
@@ -107,6 +120,59 @@ type LayerFacts struct {
 	// WastedBytes is the bytes of the layer's files that later layers delete
 	// or overwrite.
 	WastedBytes int64
+
+	// Measured reports that the facts come from an image whose history
+	// matched the Dockerfile.
+	Measured bool
+	// Layer is the index of the layer in the image, bottom first; DiffID is
+	// its uncompressed digest.
+	Layer  int
+	DiffID string
+	// Files counts the layer's entries that are not directories.
+	Files int
+	// Line and EndLine are the instruction's lines.
+	Line, EndLine int
+	// Leftovers maps package-manager caches and temporary directories ("apt",
+	// "pip", "npm", "tmp", ...) to the bytes of the layer's files in them.
+	Leftovers map[string]int64
+	// WastedBy lists the later instructions that delete or overwrite the
+	// layer's files, most bytes first; nil when unknown (see
+	// NewImageEvidenceFor).
+	WastedBy []WasteSource
+}
+
+// Facts returns the evidence for the instruction on line, if an image was
+// given and the instruction made a layer.
+func (p *Pass) Facts(line int) (LayerFacts, bool) {
+	if p.Evidence == nil {
+		return LayerFacts{}, false
+	}
+	return p.Evidence.LayerForLine(line)
+}
+
+// leftoverBytes returns the bytes of the given cache kinds in the layer of
+// the instruction on line, or nil without evidence.
+func (p *Pass) leftoverBytes(line int, kinds ...string) *int64 {
+	f, ok := p.Facts(line)
+	if !ok {
+		return nil
+	}
+	var n int64
+	for _, k := range kinds {
+		n += f.Leftovers[k]
+	}
+	return &n
+}
+
+// Size returns a size setting such as "threshold: 50MB" (see
+// layerdiff.ParseSize), or def when unset. Invalid values are rejected when
+// the configuration is loaded.
+func (p *Pass) Size(name string, def int64) int64 {
+	n, err := settingSize(p.Settings[name])
+	if err != nil || n < 0 {
+		return def
+	}
+	return n
 }
 
 // All lists layerlint's own rules, in documentation order.
@@ -124,6 +190,9 @@ var All = []*Rule{
 	CacheMountSuggested,
 	DownloadExtractSplit,
 	BuildToolsInFinalStage,
+	LargeLayer,
+	WastedBytes,
+	PackageCacheInLayer,
 }
 
 // Lookup returns the rule with the given name.

@@ -18,11 +18,11 @@ var ApkCacheKept = &Rule{
 						continue
 					}
 					add, _ := c.Arg("add")
-					p.Reportf(p.WordRange(add), &Fix{
+					p.reportBytes(p.WordRange(add), &Fix{
 						Title: "Use apk add --no-cache",
 						Edits: []TextEdit{p.InsertAfter(add, " --no-cache")},
 						Safe:  true,
-					}, "apk add without --no-cache keeps the package index in this layer")
+					}, p.leftoverBytes(in.StartLine, "apk"), "apk add without --no-cache keeps the package index in this layer")
 				}
 			}
 		}

@@ -3,14 +3,16 @@ package lint
 import "strings"
 
 // AptInstallRecommends flags apt-get install without --no-install-recommends,
-// which pulls in packages nobody asked for.
+// which pulls in packages nobody asked for. Like the other bloat rules it
+// looks only at the stages that end up in the final image: what a builder
+// stage installs is not shipped.
 var AptInstallRecommends = &Rule{
 	Name:     "AptInstallRecommends",
 	Doc:      "apt-get install without --no-install-recommends installs extra packages",
 	URL:      docURL("AptInstallRecommends"),
 	Severity: Warning,
 	Run: func(p *Pass) {
-		for _, in := range p.Dockerfile.Instructions {
+		for _, in := range layerInstructions(p.Dockerfile) {
 			if in.Script == nil {
 				continue
 			}

@@ -21,6 +21,12 @@ var BuildToolsInFinalStage = &Rule{
 					(c.Program() == "yum" || c.Program() == "dnf") && (c.Subcommand() == "remove" || c.Subcommand() == "erase") {
 					for _, a := range c.Args() {
 						removed[a.Text] = true
+						// purge --auto-remove (after apt-mark auto '.*') and
+						// removals of a computed list ($buildDeps, $(diff ...))
+						// may take anything with them.
+						if a.Text == "--auto-remove" || a.Text == "--autoremove" || strings.Contains(a.Text, "$") {
+							removed["*"] = true
+						}
 					}
 					if c.Subcommand() == "autoremove" {
 						removed["*"] = true

@@ -8,7 +8,10 @@ import (
 
 // CacheBustingCopy flags a COPY/ADD of the whole build context (or of a
 // directory holding the dependency manifest) placed before the dependency
-// install it feeds: any source change then re-runs the install.
+// install it feeds: any source change then re-runs the install. An install
+// whose dependencies an earlier RUN of the stage already fetched (cargo fetch
+// or cargo chef cook, then COPY . ., then cargo build) is the fix, not the
+// problem.
 var CacheBustingCopy = &Rule{
 	Name:     "CacheBustingCopy",
 	Doc:      "COPY of the whole context before the dependency install it feeds: every source change re-runs the install",
@@ -17,6 +20,9 @@ var CacheBustingCopy = &Rule{
 	Run: func(p *Pass) {
 		for _, st := range p.Dockerfile.Stages {
 			var broad []*Instruction
+			// prepared holds the ecosystems (by first manifest) whose
+			// dependencies a RUN fetched before any broad COPY.
+			prepared := map[string]bool{}
 			for _, in := range st.Instructions {
 				if in.Command == "copy" || in.Command == "add" {
 					if isBroadCopy(p, in) {
@@ -24,12 +30,19 @@ var CacheBustingCopy = &Rule{
 					}
 					continue
 				}
-				if in.Script == nil || len(broad) == 0 {
+				if in.Script == nil {
 					continue
 				}
 				for _, c := range in.Script.Commands {
 					manifests, ok := dependencyInstall(c)
 					if !ok {
+						continue
+					}
+					if len(broad) == 0 {
+						prepared[manifests[0]] = true
+						continue
+					}
+					if prepared[manifests[0]] {
 						continue
 					}
 					for _, b := range broad {
@@ -139,7 +152,7 @@ func dependencyInstall(c Command) ([]string, bool) {
 			return []string{"composer.json", "composer.lock"}, true
 		}
 	case "cargo":
-		if sub == "fetch" || sub == "build" {
+		if sub == "fetch" || sub == "build" || sub == "chef" && c.HasArg("cook") {
 			return []string{"Cargo.toml", "Cargo.lock"}, true
 		}
 	case "mvn", "mvnw":

@@ -19,7 +19,7 @@ var NpmCacheKept = &Rule{
 					if !ok {
 						continue
 					}
-					p.Reportf(p.WordRange(w), nil,
+					p.reportBytes(p.WordRange(w), nil, p.leftoverBytes(in.StartLine, "npm", "yarn"),
 						"%s %s keeps its download cache in this layer; add `%s` in the same RUN or use RUN --mount=type=cache",
 						c.Program(), w.Text, nodeCleanCommand(c.Program()))
 					break

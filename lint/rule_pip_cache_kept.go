@@ -21,11 +21,11 @@ var PipCacheKept = &Rule{
 					if !ok || c.HasArg("--no-cache-dir", "--no-cache") || assigns(c, "PIP_NO_CACHE_DIR") {
 						continue
 					}
-					p.Reportf(p.WordRange(install), &Fix{
+					p.reportBytes(p.WordRange(install), &Fix{
 						Title: "Use pip install --no-cache-dir",
 						Edits: []TextEdit{p.InsertAfter(install, " --no-cache-dir")},
 						Safe:  true,
-					}, "pip install without --no-cache-dir keeps downloaded packages in /root/.cache/pip in this layer")
+					}, p.leftoverBytes(in.StartLine, "pip"), "pip install without --no-cache-dir keeps downloaded packages in /root/.cache/pip in this layer")
 				}
 			}
 		}

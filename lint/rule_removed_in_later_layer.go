@@ -31,7 +31,7 @@ var RemovedInLaterLayer = &Rule{
 							if e.in.Stage != st || !pathOverlaps(target, e.path) {
 								continue
 							}
-							p.Reportf(p.WordRange(w), nil,
+							p.reportBytes(p.WordRange(w), nil, p.wastedBy(e.in.StartLine, in.StartLine, target),
 								"%s deletes %s, created by %s on line %d: the bytes stay in that layer; delete it in the same instruction that creates it (or use a multi-stage build)",
 								"rm", w.Text, strings.ToUpper(e.in.Command), e.in.StartLine)
 							break

@@ -53,7 +53,7 @@ var SeparateChown = &Rule{
 							if _, has := e.in.Flag(flag[2:]); has {
 								continue
 							}
-							p.Reportf(p.WordRange(w), chownFix(p, in, c, e.in, flag, operand, target == e.path),
+							p.reportBytes(p.WordRange(w), chownFix(p, in, c, e.in, flag, operand, target == e.path), p.wastedBy(e.in.StartLine, in.StartLine, target),
 								"%s of %s, which %s on line %d brought in, stores the files again in this layer; use %s %s=%s",
 								prog, w.Text, strings.ToUpper(e.in.Command), e.in.StartLine, strings.ToUpper(e.in.Command), flag, operand)
 							break

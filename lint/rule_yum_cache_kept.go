@@ -42,7 +42,7 @@ var YumCacheKept = &Rule{
 					}
 				}
 				if at != nil && !cleaned {
-					p.Reportf(p.WordRange(*at), nil, "package install without a clean keeps the package cache in this layer; add `yum clean all` (dnf clean all, zypper clean -a) in the same RUN")
+					p.reportBytes(p.WordRange(*at), nil, p.leftoverBytes(in.StartLine, "yum", "dnf", "zypper"), "package install without a clean keeps the package cache in this layer; add `yum clean all` (dnf clean all, zypper clean -a) in the same RUN")
 				}
 			}
 		}

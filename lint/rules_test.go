@@ -44,7 +44,9 @@ func TestRules(t *testing.T) {
 	}
 }
 
-func checkWants(t *testing.T, file string) {
+// checkWants runs the rules with opts on file, compares the findings with
+// the file's wants and returns them.
+func checkWants(t *testing.T, file string, opts ...Option) []Finding {
 	src, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +75,7 @@ func checkWants(t *testing.T, file string) {
 	if strings.HasPrefix(filepath.Base(file), "good") && len(want) > 0 {
 		t.Fatalf("%s: good files must not have wants", file)
 	}
-	findings, err := Run(context.Background(), df)
+	findings, err := Run(context.Background(), df, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +97,7 @@ func checkWants(t *testing.T, file string) {
 			t.Errorf("%s:%d: want %v, got %v", file, line, w, g)
 		}
 	}
+	return findings
 }
 
 func union(a, b map[int][]string) map[int]bool {

@@ -23,6 +23,9 @@ func RulesMarkdown() []byte {
 			b.WriteString(" Runs only when an image is given.")
 		}
 		b.WriteString("\n")
+		for _, s := range r.Settings {
+			fmt.Fprintf(&b, "\n- `%s` (default `%s`): %s.\n", s.Name, s.Default, s.Doc)
+		}
 	}
 	b.WriteString("\n## BuildKit checks\n\nBuildKit's own build checks run in-process (offline) and are reported under their BuildKit names.\n")
 	b.WriteString("`# check=skip=Name` in the Dockerfile turns one off.\n\n| Check | Description |\n|---|---|\n")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/lint"
 )
 
@@ -28,7 +29,11 @@ func writeText(w io.Writer, fs []lint.Finding, color bool) error {
 		if color {
 			sev = colors[f.Severity] + sev + "\x1b[0m"
 		}
-		if _, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s [%s]\n", f.File, f.Line, f.Col, sev, f.Message, f.Rule); err != nil {
+		measured := ""
+		if f.Bytes != nil {
+			measured = " (" + layerdiff.FormatSize(*f.Bytes) + ")"
+		}
+		if _, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s [%s]%s\n", f.File, f.Line, f.Col, sev, f.Message, f.Rule, measured); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/lint"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -31,7 +32,12 @@ upward from each Dockerfile, or from --config.
 Exit status:
   0  no findings at or over --failure-threshold
   1  findings at or over --failure-threshold
-  2  bad input or usage (unreadable or unparseable Dockerfile, bad config)`
+  2  bad input or usage (unreadable or unparseable Dockerfile, bad config, an
+     image that cannot be read or was not built from the Dockerfile)
+
+With an image (--image, or image: in .layerlint.yaml), findings carry the
+bytes measured in its layers, and LargeLayer, WastedBytes and
+PackageCacheInLayer run.`
 
 type options struct {
 	format    string
@@ -40,6 +46,7 @@ type options struct {
 	ignore    []string
 	fix       bool
 	image     string
+	context   string
 	listRules bool
 }
 
@@ -69,7 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	f.StringVar(&o.config, "config", "", "configuration file (default: .layerlint.yaml found upward from each Dockerfile)")
 	f.StringSliceVar(&o.ignore, "ignore", nil, "rule to ignore (repeatable or comma-separated)")
 	f.BoolVar(&o.fix, "fix", false, "apply safe fixes in place")
-	f.StringVar(&o.image, "image", "", "image built from the Dockerfile, for measured bytes (not implemented yet)")
+	f.StringVar(&o.image, "image", "", "image built from the Dockerfile (archive path, oci:DIR, docker://REF, ...): findings gain measured bytes and the image-only rules run (default: image in the config)")
+	f.StringVar(&o.context, "context", "", "build context directory (default: context in the config)")
 	f.BoolVar(&o.listRules, "list-rules", false, "list the rules and exit")
 	cmd.SetArgs(args)
 	cmd.SetOut(stdout)
@@ -86,9 +94,6 @@ func lintFiles(ctx context.Context, o options, files []string, stdout, stderr io
 		listRules(stdout)
 		return exitClean, nil
 	}
-	if o.image != "" {
-		return exitBadInput, errors.New("--image: measuring an image is not implemented yet")
-	}
 	write, ok := formats[o.format]
 	if !ok {
 		return exitBadInput, fmt.Errorf("--format: unknown format %q (want text, json, sarif, checkstyle or github)", o.format)
@@ -100,6 +105,9 @@ func lintFiles(ctx context.Context, o options, files []string, stdout, stderr io
 	}
 	if len(files) == 0 {
 		files = []string{"Dockerfile"}
+	}
+	if o.image != "" && len(files) > 1 {
+		return exitBadInput, fmt.Errorf("--image: an image is built from one Dockerfile, got %d (set image: in each directory's .layerlint.yaml instead)", len(files))
 	}
 	var explicit *lint.Config
 	if o.config != "" {
@@ -176,8 +184,25 @@ func lintFile(ctx context.Context, file string, cfg *lint.Config, o options) ([]
 	if err != nil {
 		return nil, err
 	}
+	if o.context != "" {
+		c := *cfg
+		c.Context = o.context
+		cfg = &c
+	}
 	opts := []lint.Option{lint.WithConfig(cfg), lint.WithIgnore(o.ignore...)}
-	found, err := lint.Run(ctx, df, opts...)
+	image := o.image
+	if image == "" {
+		image = cfg.Image
+	}
+	var evidence []lint.Option
+	if image != "" {
+		ev, _, err := lint.LoadImageEvidence(ctx, image, df, readerOptions()...)
+		if err != nil {
+			return nil, errors.New(oneLine(err.Error()))
+		}
+		evidence = append(evidence, lint.WithEvidence(ev))
+	}
+	found, err := lint.Run(ctx, df, append(opts, evidence...)...)
 	if err != nil || !o.fix {
 		return found, err
 	}
@@ -193,8 +218,23 @@ func lintFile(ctx context.Context, file string, cfg *lint.Config, o options) ([]
 	if err := writeAtomic(file, fixed); err != nil {
 		return nil, err
 	}
+	// The image was built from the file before the fixes: its measurements
+	// no longer line up, so the fixed file is linted without them.
 	return lint.Run(ctx, df2, opts...)
 }
+
+// readerOptions reads layers through layerdiff's index cache, as
+// layerdiff does, so linting against the same image again is quick.
+func readerOptions() []layerdiff.Option {
+	dir, err := layerdiff.DefaultCacheDir()
+	if err != nil {
+		return nil
+	}
+	return []layerdiff.Option{layerdiff.WithIndexCache(layerdiff.NewIndexCache(dir))}
+}
+
+// oneLine joins a multi-line error message into one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // writeAtomic replaces path through a temporary file and a rename, keeping
 // its permissions.

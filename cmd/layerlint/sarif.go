@@ -52,6 +52,12 @@ type sarifResult struct {
 	Level     string          `json:"level"`
 	Message   sarifMessage    `json:"message"`
 	Locations []sarifLocation `json:"locations"`
+	// Properties holds the measured bytes when an image was given.
+	Properties *sarifProperties `json:"properties,omitempty"`
+}
+
+type sarifProperties struct {
+	Bytes int64 `json:"bytes"`
 }
 
 type sarifLocation struct {
@@ -106,8 +112,13 @@ func writeSARIF(w io.Writer, fs []lint.Finding, _ bool) error {
 			addRule(f.Rule, f.Rule, f.URL, f.Severity)
 			i = index[f.Rule]
 		}
+		var props *sarifProperties
+		if f.Bytes != nil {
+			props = &sarifProperties{Bytes: *f.Bytes}
+		}
 		results = append(results, sarifResult{
-			RuleID: f.Rule, RuleIndex: i, Level: sarifLevel(f.Severity), Message: sarifMessage{f.Message},
+			Properties: props,
+			RuleID:     f.Rule, RuleIndex: i, Level: sarifLevel(f.Severity), Message: sarifMessage{f.Message},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
 				ArtifactLocation: sarifArtifact{URI: filepath.ToSlash(f.File)},
 				Region:           sarifRegion{StartLine: f.Line, StartColumn: f.Col, EndLine: f.EndLine, EndColumn: f.EndCol},

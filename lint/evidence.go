@@ -1,0 +1,160 @@
+package lint
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/layerlint/layerlint/layerdiff"
+	"github.com/layerlint/layerlint/layerdiff/history"
+	"github.com/layerlint/layerlint/layerdiff/source"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// WasteSource is a later instruction that deletes or overwrites files of a
+// layer.
+type WasteSource struct {
+	// Line is the first line of the later instruction, 0 when it is not one of
+	// the Dockerfile's (a base image step).
+	Line int
+	// Bytes is the size of the layer's files it hides.
+	Bytes int64
+	// Files are those files, largest first; their paths have no leading
+	// slash.
+	Files []history.WastedFile
+	// Deleted reports that at least one of them is deleted rather than
+	// overwritten.
+	Deleted bool
+}
+
+// imageEvidence answers LayerForLine from the steps history.Align returned.
+type imageEvidence struct {
+	steps []history.Step
+	// wasted maps a layer index to the later instructions hiding its files;
+	// nil when built without the image's file listing.
+	wasted map[int][]WasteSource
+}
+
+// NewImageEvidence returns evidence measured by history.Align: every step of
+// the Dockerfile that produced a layer gives its size, package-manager
+// leftovers and wasted bytes. Which later instruction wastes the bytes is
+// only known with NewImageEvidenceFor.
+func NewImageEvidence(steps []history.Step) Evidence {
+	return &imageEvidence{steps: steps}
+}
+
+// NewImageEvidenceFor is NewImageEvidence with the image the steps were
+// aligned with, whose file listing tells which later instruction deletes or
+// overwrites each layer's files (LayerFacts.WastedBy).
+func NewImageEvidenceFor(img *layerdiff.Image, steps []history.Step) Evidence {
+	ev := &imageEvidence{steps: steps, wasted: map[int][]WasteSource{}}
+	lineOfLayer := map[int]int{}
+	for _, s := range steps {
+		if s.Layer >= 0 {
+			lineOfLayer[s.Layer] = s.Line
+		}
+	}
+	type key struct{ layer, by int }
+	sums := map[key]*WasteSource{}
+	var order []key
+	for _, w := range history.WastedFiles(img) {
+		k := key{w.Layer, w.By}
+		src := sums[k]
+		if src == nil {
+			src = &WasteSource{Line: lineOfLayer[w.By]}
+			sums[k] = src
+			order = append(order, k)
+		}
+		src.Bytes += w.Size
+		src.Files = append(src.Files, w)
+		src.Deleted = src.Deleted || w.Deleted
+	}
+	for _, k := range order {
+		ev.wasted[k.layer] = append(ev.wasted[k.layer], *sums[k])
+	}
+	for layer, srcs := range ev.wasted {
+		sort.SliceStable(srcs, func(i, j int) bool { return srcs[i].Bytes > srcs[j].Bytes })
+		ev.wasted[layer] = srcs
+	}
+	return ev
+}
+
+// LayerForLine implements Evidence. Any line of an instruction (continuation
+// lines included) finds the instruction's layer; instructions that made no
+// layer (ENV, WORKDIR, ...) and base image steps have none.
+func (e *imageEvidence) LayerForLine(line int) (LayerFacts, bool) {
+	for _, s := range e.steps {
+		if s.Base || s.Empty || s.Layer < 0 || line < s.Line || line > max(s.EndLine, s.Line) {
+			continue
+		}
+		f := LayerFacts{
+			Size: s.Size, WastedBytes: s.Wasted, Layer: s.Layer, DiffID: s.DiffID, Files: s.Files,
+			Line: s.Line, EndLine: s.EndLine, Leftovers: s.Leftovers, Measured: true,
+		}
+		for kind, n := range s.Leftovers {
+			if kind != "tmp" {
+				f.CacheBytes += n
+			}
+		}
+		if e.wasted != nil {
+			f.WastedBy = e.wasted[s.Layer]
+		}
+		return f, true
+	}
+	return LayerFacts{}, false
+}
+
+// ImageError says that an image could not be read or does not fit the
+// Dockerfile; Error names both.
+type ImageError struct {
+	// Image is the reference as the user wrote it.
+	Image string
+	// File is the Dockerfile.
+	File string
+	Err  error
+}
+
+// Error implements error.
+func (e *ImageError) Error() string {
+	var mm *history.MismatchError
+	if errors.As(e.Err, &mm) {
+		return fmt.Sprintf("%s:%d: image %s was not built from this Dockerfile (%v); rebuild the image or drop --image",
+			e.File, mm.Line, e.Image, mm)
+	}
+	if strings.Contains(e.Err.Error(), e.Image) {
+		return fmt.Sprintf("%s: %v", e.File, e.Err)
+	}
+	return fmt.Sprintf("%s: image %s: %v", e.File, e.Image, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *ImageError) Unwrap() error { return e.Err }
+
+// LoadImageEvidence opens the image ref (a path, an archive, a registry or
+// daemon reference, see layerdiff/source), reads its layers, aligns its
+// history with df's final stage and returns the evidence and the image. A
+// Dockerfile that does not fit the image gives an *ImageError wrapping the
+// *history.MismatchError.
+func LoadImageEvidence(ctx context.Context, ref string, df *Dockerfile, opts ...layerdiff.Option) (Evidence, *layerdiff.Image, error) {
+	wrap := func(err error) error { return &ImageError{Image: ref, File: df.Name, Err: err} }
+	src, err := source.OpenString(ctx, ref)
+	if err != nil {
+		return nil, nil, wrap(err)
+	}
+	img, err := layerdiff.NewReader(opts...).ReadImage(ctx, ref, src)
+	if err != nil {
+		return nil, nil, wrap(err)
+	}
+	res, err := parser.Parse(bytes.NewReader(df.Source))
+	if err != nil {
+		return nil, nil, wrap(fmt.Errorf("parsing dockerfile: %w", err))
+	}
+	steps, err := history.Align(img, res)
+	if err != nil {
+		return nil, nil, wrap(err)
+	}
+	return NewImageEvidenceFor(img, steps), img, nil
+}

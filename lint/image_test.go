@@ -1,0 +1,184 @@
+package lint
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/layerlint/layerlint/internal/buildahtest"
+	"github.com/layerlint/layerlint/layerdiff/history"
+)
+
+// loadEvidence parses a Dockerfile and measures the image built from it.
+func loadEvidence(t *testing.T, dockerfile, image string) (*Dockerfile, Evidence) {
+	t.Helper()
+	src, err := os.ReadFile(dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, err := ParseDockerfile(dockerfile, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, img, err := LoadImageEvidence(context.Background(), image, df)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img == nil || len(img.Layers) == 0 {
+		t.Fatalf("%s: no layers", image)
+	}
+	return df, ev
+}
+
+// TestImageRules builds testdata/image/Dockerfile with buildah and checks the
+// image-only rules against its "# want" comments and the bytes each RUN wrote.
+func TestImageRules(t *testing.T) {
+	b := buildahtest.New(t)
+	b.LoadArchive("../testdata/images/base.tar", "localhost/layerlint/base:latest")
+	ctxDir := t.TempDir()
+	buildahtest.CopyTree(t, "testdata/image", ctxDir)
+	b.Build(filepath.Join(ctxDir, "Dockerfile"), ctxDir, "localhost/layerlint/lint-image:test", "--timestamp", "0")
+	archive := filepath.Join(t.TempDir(), "image.tar")
+	b.Archive("localhost/layerlint/lint-image:test", archive, "layerlint/lint-image:test")
+
+	file := "testdata/image/Dockerfile"
+	df, ev := loadEvidence(t, file, archive)
+	cfg, _, err := LoadConfig(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings := checkWants(t, file, WithEvidence(ev), WithConfig(cfg))
+
+	const kib = 1024
+	wantBytes := map[string]int64{
+		"PackageCacheInLayer@7":  2048 * kib,
+		"PackageCacheInLayer@10": 1536 * kib,
+		"LargeLayer@18":          3072 * kib,
+		"WastedBytes@21":         512 * kib,
+	}
+	for _, f := range findings {
+		key := f.Rule + "@" + strconv.Itoa(f.Line)
+		want, ok := wantBytes[key]
+		if !ok {
+			continue
+		}
+		delete(wantBytes, key)
+		if f.Bytes == nil || *f.Bytes != want {
+			t.Errorf("%s: bytes = %v, want %d", key, f.Bytes, want)
+		}
+		if f.Rule == "WastedBytes" && !strings.Contains(f.Message, "deleted by line 22") {
+			t.Errorf("%s: message does not name the deleting line: %s", key, f.Message)
+		}
+	}
+	for key := range wantBytes {
+		t.Errorf("no finding %s", key)
+	}
+
+	// The facts behind the findings, line by line.
+	for line, want := range map[int]int64{7: 2048 * kib, 10: 1536 * kib, 12: 0, 15: 0} {
+		f, ok := ev.LayerForLine(line)
+		if !ok {
+			t.Fatalf("line %d: no layer", line)
+		}
+		if line == 15 {
+			want = 4 * kib // under the threshold, but measured
+		}
+		if f.CacheBytes != want {
+			t.Errorf("line %d: CacheBytes = %d, want %d", line, f.CacheBytes, want)
+		}
+	}
+	if f, ok := ev.LayerForLine(13); !ok || f.Line != 12 {
+		t.Errorf("continuation line 13: facts %+v, %v; want the RUN on line 12", f, ok)
+	}
+	if _, ok := ev.LayerForLine(25); ok {
+		t.Error("CMD on line 25 has no layer, but LayerForLine found one")
+	}
+	// Without an image the image-only rules stay quiet.
+	plain, err := Run(context.Background(), df, WithConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range plain {
+		if r, _ := Lookup(f.Rule); r != nil && r.NeedsImage || f.Bytes != nil {
+			t.Errorf("without an image: %s on line %d (bytes %v)", f.Rule, f.Line, f.Bytes)
+		}
+	}
+}
+
+// TestImageEvidenceApp checks the committed app images: app-v2 wastes 332
+// bytes, split over the COPY on line 7 and the RUN on line 8, and the static
+// rules that found the waste carry its measured share.
+func TestImageEvidenceApp(t *testing.T) {
+	df, ev := loadEvidence(t, "../testdata/images/app-v2/Dockerfile", "../testdata/images/app-v2.tar")
+	cfg := &Config{Rules: map[string]RuleConfig{"WastedBytes": {Settings: map[string]any{"threshold": "1B"}}}}
+	fs, err := Run(context.Background(), df, WithEvidence(ev), WithConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	var total int64
+	for _, f := range fs {
+		if f.Bytes == nil {
+			continue
+		}
+		got[f.Rule+"@"+strconv.Itoa(f.Line)] = *f.Bytes
+		if f.Rule == "WastedBytes" {
+			total += *f.Bytes
+		}
+	}
+	want := map[string]int64{
+		"WastedBytes@7": 275, "WastedBytes@8": 57,
+		"RemovedInLaterLayer@26": 101, // /app/static/old.js
+		"SeparateChown@33":       140, // chmod run.sh
+		"SeparateChown@34":       34,  // chown robots.txt
+	}
+	if total != 332 {
+		t.Errorf("WastedBytes add up to %d, want 332", total)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: bytes %d, want %d (all: %v)", k, got[k], w, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("findings with bytes: %v, want %v", got, want)
+	}
+	// Under the default threshold (100kB) the few hundred bytes are not worth
+	// a finding.
+	fs, _ = Run(context.Background(), df, WithEvidence(ev))
+	for _, f := range fs {
+		if f.Rule == "WastedBytes" {
+			t.Errorf("default threshold: %s on line %d", f.Rule, f.Line)
+		}
+	}
+}
+
+// TestImageEvidenceMismatch checks that a Dockerfile the image was not built
+// from gives an error naming the Dockerfile line and the image.
+func TestImageEvidenceMismatch(t *testing.T) {
+	src, err := os.ReadFile("../testdata/images/app-v2/Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	df, err := ParseDockerfile("app-v2/Dockerfile", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = LoadImageEvidence(context.Background(), "../testdata/images/app-v1.tar", df)
+	var mm *history.MismatchError
+	if !errors.As(err, &mm) {
+		t.Fatalf("err = %v, want a *history.MismatchError", err)
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "app-v2/Dockerfile:") || !strings.Contains(msg, "app-v1.tar") || strings.Contains(msg, "\n") {
+		t.Errorf("error %q does not name the Dockerfile line and the image on one line", msg)
+	}
+	_, _, err = LoadImageEvidence(context.Background(), "testdata/no-such-image.tar", df)
+	if err == nil || !strings.Contains(err.Error(), "no-such-image.tar") {
+		t.Errorf("missing image: err = %v", err)
+	}
+}

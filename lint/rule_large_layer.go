@@ -1,0 +1,42 @@
+package lint
+
+import (
+	"strings"
+
+	"github.com/layerlint/layerlint/layerdiff"
+)
+
+// LargeLayer flags an instruction whose layer holds more bytes of files than
+// the threshold: every pull and every cache miss moves it whole.
+var LargeLayer = &Rule{
+	Name:       "LargeLayer",
+	Doc:        "an instruction's layer is larger than the threshold (measured in the image)",
+	URL:        docURL("LargeLayer"),
+	Severity:   Warning,
+	NeedsImage: true,
+	Settings: []Setting{{Name: "threshold", Default: "100MB",
+		Doc: "report layers whose files add up to more than this many bytes (a number or a size such as 50MB)"}},
+	Run: func(p *Pass) {
+		threshold := p.sizeSetting("threshold")
+		for _, in := range layerInstructions(p.Dockerfile) {
+			f, ok := p.Facts(in.StartLine)
+			if !ok || f.Size <= threshold {
+				continue
+			}
+			p.reportBytes(in.FirstLineRange(p.Dockerfile), nil, &f.Size,
+				"this %s adds a %s layer, over the %s threshold; split it so that what changes often gets a layer of its own, or build in an earlier stage and copy only the result",
+				strings.ToUpper(in.Command), layerdiff.FormatSize(f.Size), layerdiff.FormatSize(threshold))
+		}
+	},
+}
+
+// layerInstructions returns the instructions of the stages that end up in the
+// final image, in build order: the ones image evidence can measure.
+func layerInstructions(df *Dockerfile) []*Instruction {
+	stages := shippedStages(df)
+	var out []*Instruction
+	for i := len(stages) - 1; i >= 0; i-- {
+		out = append(out, stages[i].Instructions...)
+	}
+	return out
+}
