@@ -1,0 +1,76 @@
+package lsp_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/layerlint/layerlint/lsp"
+)
+
+// TestEditedDockerfile edits an instruction of the app-v2 Dockerfile: the hints follow the new text, the
+// mismatch with the image is one diagnostic, size hints go, cache hints stay; then the settings turn the
+// cache hints off and the failure threshold hides the warnings.
+func TestEditedDockerfile(t *testing.T) {
+	dir := appWorkspace(t)
+	c := startServer(t, dir, nil)
+	path := filepath.Join(dir, "Dockerfile")
+	data, _ := os.ReadFile(path)
+	text := string(data)
+	u := c.open(path, text)
+	c.waitHints(u, func(hs []lsp.InlayHint) bool { return countLabel(hs, "cached") == 20 })
+
+	edited := strings.Replace(text, "ENV APP_VERSION=\"${VERSION}\" FEATURE_SEARCH=on", "ENV APP_VERSION=\"${VERSION}\" FEATURE_SEARCH=\"off ✓\"", 1)
+	c.change(u, 2, edited)
+	hs := c.hints(u)
+	byLine := hintsByLine(hs)
+	if got := strings.Join(byLine[21], " | "); got != "rebuild: instruction text changed" {
+		t.Errorf("edited line 21: hints %q", got)
+	}
+	if got := strings.Join(byLine[22], " | "); got != "rebuild: after line 21" {
+		t.Errorf("line 22: hints %q", got)
+	}
+	if got := strings.Join(byLine[7], " | "); got != "cached" {
+		t.Errorf("line 7: hints %q, want only cached (no sizes while the Dockerfile does not match)", got)
+	}
+	line21 := strings.Split(edited, "\n")[20]
+	for _, h := range hs {
+		if h.Position.Line == 20 && int(h.Position.Character) != len([]rune(line21)) {
+			t.Errorf("hint at character %d, want %d (UTF-16 length of the edited line)", h.Position.Character, len([]rune(line21)))
+		}
+	}
+	diags := c.waitDiagnostics(u, 2, func([]protocol.Diagnostic) bool { return true })
+	mismatches := 0
+	for _, d := range diags {
+		if d.Code == "image-mismatch" {
+			mismatches++
+			if d.Range.Start.Line != 20 || !strings.Contains(d.Message, "line 21") {
+				t.Errorf("mismatch diagnostic %+v, want it on line 21", d)
+			}
+		}
+	}
+	if mismatches != 1 {
+		t.Errorf("%d mismatch diagnostics, want 1: %+v", mismatches, diags)
+	}
+
+	c.notify(protocol.MethodWorkspaceDidChangeConfiguration, map[string]any{"settings": map[string]any{"layerlint": map[string]any{
+		"hints": map[string]any{"cache": false}, "failureThreshold": "error", "unknown": 1}}})
+	c.change(u, 3, text)
+	hs = c.hints(u)
+	if countLabel(hs, "cached") != 0 || len(hintsByLine(hs)) != 20 {
+		t.Errorf("with hints.cache false: %s", hintsText(hs))
+	}
+	c.waitDiagnostics(u, 3, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+
+	c.notify(protocol.MethodWorkspaceDidChangeConfiguration, map[string]any{"settings": map[string]any{"layerlint": map[string]any{"hints": "yes"}}})
+	c.hints(u) // a round trip: the warning was sent before the answer
+	c.mu.Lock()
+	msgs := c.messages
+	c.mu.Unlock()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Message, "layerlint.hints") {
+		t.Errorf("wrong-typed setting: messages %+v, want one warning", msgs)
+	}
+}

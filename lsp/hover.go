@@ -1,0 +1,142 @@
+package lsp
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/layerlint/layerlint/layerdiff"
+	"github.com/layerlint/layerlint/layerdiff/history"
+)
+
+// Hover describes the instruction at pos: what the keyword does, and from the image its layer's size,
+// file counts, biggest files, wasted bytes and by whom, created_by and digest; on FROM the base image's
+// size and layer count; and the cache status. Nil when pos is on no instruction.
+func Hover(snap *Snapshot, pos protocol.Position) *protocol.Hover {
+	if snap == nil || int(pos.Line) >= snap.lines.count() {
+		return nil
+	}
+	in, ok := snap.instructionAt(int(pos.Line))
+	if !ok {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s**", in.Keyword)
+	if doc := keywordDocs[in.Keyword]; doc != "" {
+		fmt.Fprintf(&b, " — %s", doc)
+	}
+	b.WriteString("\n")
+	switch {
+	case snap.Mismatch != nil:
+		fmt.Fprintf(&b, "\nThe Dockerfile no longer matches %s from line %d: no layer sizes.\n", snap.ImageRef, snap.Mismatch.Line)
+	case snap.Steps != nil && in.Line == snap.baseFromLine():
+		size, layers := baseSize(snap.Base)
+		fmt.Fprintf(&b, "\n**Base image**: %s in %d layers (%d history entries)\n", layerdiff.FormatSize(size), layers, len(snap.Base))
+	case snap.Steps != nil:
+		if st, ok := snap.Steps[in.Line]; ok {
+			snap.describeStep(&b, st)
+		}
+	}
+	if st, ok := snap.Prediction[in.Line]; ok {
+		fmt.Fprintf(&b, "\n**Cache**: %s\n", cacheLabel(st.Cached, st.Reason))
+		if len(st.Sources) > 0 {
+			fmt.Fprintf(&b, "\nContext files it sends: %d\n", len(st.Sources))
+		}
+	}
+	end := snap.lines.lineEnd(in.Line - 1)
+	return &protocol.Hover{
+		Contents: protocol.MarkupContent{Kind: protocol.Markdown, Value: b.String()},
+		Range:    &protocol.Range{Start: protocol.Position{Line: end.Line}, End: end},
+	}
+}
+
+// describeStep writes what the image says about one aligned step.
+func (s *Snapshot) describeStep(b *strings.Builder, st history.Step) {
+	if st.Empty || st.Layer < 0 {
+		b.WriteString("\n**Layer**: none, metadata only (0 B)\n")
+	} else {
+		fmt.Fprintf(b, "\n**Layer**: +%s · %d files (%d added, %d modified, %d deleted)\n",
+			layerdiff.FormatSize(st.Size), st.Files, st.Added, st.Modified, st.Deleted)
+		if st.Layer >= len(s.image.img.Layers) {
+			return
+		}
+		if top := biggestFiles(s.image.img.Layers[st.Layer], 10); len(top) > 0 {
+			b.WriteString("\nBiggest files it adds:\n\n| file | size |\n| --- | --- |\n")
+			for _, e := range top {
+				fmt.Fprintf(b, "| `/%s` | %s |\n", e.Path, layerdiff.FormatSize(e.Size))
+			}
+		}
+		if st.Wasted > 0 {
+			fmt.Fprintf(b, "\n**Wasted**: %s stored but hidden by later steps:\n\n", layerdiff.FormatSize(st.Wasted))
+			n := 0
+			for _, w := range s.image.wastedFiles() {
+				if w.Layer != st.Layer {
+					continue
+				}
+				if n++; n > 5 {
+					b.WriteString("- ...\n")
+					break
+				}
+				how := "overwritten"
+				if w.Deleted {
+					how = "deleted"
+				}
+				by := fmt.Sprintf("layer %d", w.By)
+				if line := s.stepLine(w.By); line > 0 {
+					by = fmt.Sprintf("line %d", line)
+				}
+				fmt.Fprintf(b, "- `/%s` (%s) %s by %s\n", w.Path, layerdiff.FormatSize(w.Size), how, by)
+			}
+		}
+		for _, kind := range history.LeftoverKinds(st.Leftovers) {
+			fmt.Fprintf(b, "\nLeftovers: %s in %s caches\n", layerdiff.FormatSize(st.Leftovers[kind]), kind)
+		}
+	}
+	if cb := strings.TrimSpace(st.CreatedBy); cb != "" {
+		fmt.Fprintf(b, "\ncreated_by: `%s`\n", clip(strings.ReplaceAll(cb, "`", "'"), 300))
+	}
+	if st.DiffID != "" {
+		fmt.Fprintf(b, "\ndigest: `%s`\n", st.DiffID)
+	}
+}
+
+// biggestFiles returns the n largest regular files of a layer, largest first.
+func biggestFiles(l *layerdiff.LayerIndex, n int) []layerdiff.Entry {
+	var files []layerdiff.Entry
+	for _, e := range l.Entries {
+		if e.Type == layerdiff.TypeFile && e.Size > 0 {
+			files = append(files, e)
+		}
+	}
+	sort.SliceStable(files, func(i, j int) bool {
+		if files[i].Size != files[j].Size {
+			return files[i].Size > files[j].Size
+		}
+		return files[i].Path < files[j].Path
+	})
+	return files[:min(n, len(files))]
+}
+
+// keywordDocs are one-line descriptions of the instructions.
+var keywordDocs = map[string]string{
+	"FROM":        "starts a build stage from a base image (or an earlier stage).",
+	"RUN":         "runs a command in a new layer; everything it writes is stored in that layer.",
+	"COPY":        "copies files from the build context (or another stage with --from) into a new layer.",
+	"ADD":         "like COPY, but also fetches URLs and extracts local tar archives.",
+	"ARG":         "declares a build argument; RUN steps after it see its value and rebuild when it changes.",
+	"ENV":         "sets environment variables in the image config (no layer).",
+	"LABEL":       "adds metadata to the image config (no layer).",
+	"WORKDIR":     "sets the working directory for the following instructions and the container.",
+	"USER":        "sets the user the following RUN steps and the container run as.",
+	"EXPOSE":      "documents the ports the container listens on (no layer).",
+	"VOLUME":      "marks a path as a volume: later changes to it in the build are discarded.",
+	"CMD":         "sets the default command of the container (no layer).",
+	"ENTRYPOINT":  "sets the executable the container runs (no layer).",
+	"HEALTHCHECK": "sets the command that checks the container's health (no layer).",
+	"SHELL":       "sets the shell used by shell-form RUN, CMD and ENTRYPOINT.",
+	"STOPSIGNAL":  "sets the signal that stops the container.",
+	"ONBUILD":     "adds an instruction that runs when another build uses this image as its base.",
+	"MAINTAINER":  "deprecated: use LABEL org.opencontainers.image.authors.",
+}

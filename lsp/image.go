@@ -1,0 +1,215 @@
+package lsp
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/layerlint/layerlint/layerdiff"
+	"github.com/layerlint/layerlint/layerdiff/history"
+	"github.com/layerlint/layerlint/layerdiff/source"
+	"github.com/layerlint/layerlint/lint"
+)
+
+// loadedImage is one read of an image: immutable once published, shared by every snapshot that uses it.
+// Requests never read image bytes; they only look at these listings.
+type loadedImage struct {
+	ref string
+	img *layerdiff.Image
+
+	wastedOnce sync.Once
+	wasted     []history.WastedFile
+
+	memoMu   sync.Mutex
+	align    map[string]alignment     // by instructionsKey
+	evidence map[string]lint.Evidence // by instructionsKey
+}
+
+// alignment is the result of history.Align for one Dockerfile text.
+type alignment struct {
+	steps []history.Step
+	err   error
+}
+
+// wastedFiles returns history.WastedFiles of the image, computed once.
+func (li *loadedImage) wastedFiles() []history.WastedFile {
+	li.wastedOnce.Do(func() { li.wasted = history.WastedFiles(li.img) })
+	return li.wasted
+}
+
+// imageState is what is known of an image reference at one moment.
+type imageState struct {
+	ref     string
+	loading bool
+	image   *loadedImage // the last successful load, nil when none
+	err     error        // the last load's error
+}
+
+// imageEntry tracks one reference: its current state and the on-disk fingerprint it was loaded from.
+type imageEntry struct {
+	state imageState
+	gen   int // bumped by each load started
+	print fingerprint
+}
+
+// fingerprint identifies the on-disk version of a local image: the archive file, or an OCI layout's
+// index.json.
+type fingerprint struct {
+	path  string
+	size  int64
+	mtime time.Time
+}
+
+// images loads images in the background and reloads them when their files change.
+type images struct {
+	ctx      context.Context
+	reader   *layerdiff.Reader
+	logger   interface{ Printf(string, ...any) }
+	onChange func(ref string) // called (without locks held) after a load finishes
+
+	mu      sync.Mutex
+	entries map[string]*imageEntry
+}
+
+// get returns the state of ref, starting its first load.
+func (im *images) get(ref string) imageState {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	e, ok := im.entries[ref]
+	if !ok {
+		e = &imageEntry{}
+		im.entries[ref] = e
+		im.startLocked(ref, e)
+	}
+	return e.state
+}
+
+// startLocked begins a load of ref. im.mu is held.
+func (im *images) startLocked(ref string, e *imageEntry) {
+	e.gen++
+	gen := e.gen
+	e.state.ref = ref
+	e.state.loading = true
+	e.print = localFingerprint(ref)
+	go im.load(ref, gen)
+}
+
+func (im *images) load(ref string, gen int) {
+	start := time.Now()
+	li, err := readImage(im.ctx, im.reader, ref)
+	if im.ctx.Err() != nil {
+		return
+	}
+	im.mu.Lock()
+	e := im.entries[ref]
+	if e == nil || e.gen != gen {
+		im.mu.Unlock()
+		return // a newer load replaced this one
+	}
+	e.state.loading = false
+	e.state.err = err
+	if err == nil {
+		e.state.image = li
+	}
+	im.mu.Unlock()
+	if err != nil {
+		im.logger.Printf("image %s: %v", ref, err)
+	} else {
+		im.logger.Printf("image %s: loaded %d layers in %s", ref, len(li.img.Layers), time.Since(start).Round(time.Millisecond))
+	}
+	im.onChange(ref)
+}
+
+// readImage opens and lists an image. A panic in a reader is turned into an error: a corrupt image must
+// not take the server down.
+func readImage(ctx context.Context, r *layerdiff.Reader, ref string) (li *loadedImage, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			li, err = nil, fmt.Errorf("reading image %s: internal error: %v", ref, p)
+		}
+	}()
+	src, err := source.OpenString(ctx, ref)
+	if err != nil {
+		return nil, fmt.Errorf("opening image %s: %w", ref, err)
+	}
+	img, err := r.ReadImage(ctx, ref, src)
+	if err != nil {
+		return nil, fmt.Errorf("reading image %s: %w", ref, err)
+	}
+	return &loadedImage{ref: ref, img: img, align: map[string]alignment{}, evidence: map[string]lint.Evidence{}}, nil
+}
+
+// poll reloads every local image whose file changed since it was loaded.
+func (im *images) poll() {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	for ref, e := range im.entries {
+		if e.print.path == "" {
+			continue
+		}
+		if e.state.loading {
+			continue
+		}
+		if now := localFingerprint(ref); now != e.print {
+			im.logger.Printf("image %s changed on disk: reloading", ref)
+			im.startLocked(ref, e)
+		}
+	}
+}
+
+// reload reloads the images whose file changed on disk, and the failed ones that read path (or a file under
+// the directory path), and reports whether any load started.
+func (im *images) reload(path string) bool {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	started := false
+	for ref, e := range im.entries {
+		if e.print.path == "" || e.state.loading {
+			continue
+		}
+		changed := localFingerprint(ref) != e.print
+		retry := e.state.err != nil && (e.print.path == path || isUnder(e.print.path, path))
+		if changed || retry {
+			im.startLocked(ref, e)
+			started = true
+		}
+	}
+	return started
+}
+
+// localFingerprint stats the file a local image reference reads; the zero fingerprint for registries and
+// daemons, and a fingerprint with only the path when the file is missing.
+func localFingerprint(ref string) fingerprint {
+	r, err := source.ParseReference(ref)
+	if err != nil || r.Path == "" {
+		return fingerprint{}
+	}
+	p := r.Path
+	if r.Transport == source.OCI {
+		p = filepath.Join(p, "index.json")
+	}
+	abs, err := filepath.Abs(p)
+	if err == nil {
+		p = abs
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return fingerprint{path: p}
+	}
+	return fingerprint{path: p, size: fi.Size(), mtime: fi.ModTime()}
+}
+
+// isUnder reports whether p is dir or inside it.
+func isUnder(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,459 @@
+package lsp
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/layerlint/layerlint/layerdiff/cache"
+	"github.com/layerlint/layerlint/lint"
+)
+
+// document is an open text document.
+type document struct {
+	uri     protocol.DocumentURI
+	path    string
+	version int32
+	text    string
+	snap    *Snapshot   // the snapshot of the current version, nil until asked for
+	timer   *time.Timer // pending diagnostics
+}
+
+// configResult is .layerlint.yaml as found for a directory.
+type configResult struct {
+	config *lint.Config
+	file   string
+	err    error
+}
+
+// contextEntry is a listed build context.
+type contextEntry struct {
+	bc        *cache.BuildContext
+	err       error
+	gen       int
+	reopening bool
+}
+
+// initializeParams are the parts of InitializeParams the server reads, with the LSP 3.17 capabilities
+// go.lsp.dev/protocol lacks.
+type initializeParams struct {
+	RootURI               protocol.DocumentURI       `json:"rootUri"`
+	RootPath              string                     `json:"rootPath"`
+	WorkspaceFolders      []protocol.WorkspaceFolder `json:"workspaceFolders"`
+	InitializationOptions json.RawMessage            `json:"initializationOptions"`
+	Capabilities          struct {
+		Workspace struct {
+			InlayHint             InlayHintWorkspaceClientCapabilities `json:"inlayHint"`
+			DidChangeWatchedFiles struct {
+				DynamicRegistration bool `json:"dynamicRegistration"`
+			} `json:"didChangeWatchedFiles"`
+		} `json:"workspace"`
+	} `json:"capabilities"`
+}
+
+// serverCapabilities adds the inlay-hint provider to go.lsp.dev/protocol's capabilities.
+type serverCapabilities struct {
+	protocol.ServerCapabilities
+	InlayHintProvider *InlayHintOptions `json:"inlayHintProvider,omitempty"`
+}
+
+type initializeResult struct {
+	Capabilities serverCapabilities   `json:"capabilities"`
+	ServerInfo   *protocol.ServerInfo `json:"serverInfo,omitempty"`
+}
+
+func (s *server) initialize(params json.RawMessage) (any, error) {
+	var p initializeParams
+	if len(params) > 0 && string(params) != "null" {
+		if err := decode(params, &p); err != nil {
+			return nil, err
+		}
+	}
+	root := filePath(p.RootURI)
+	if root == "" && len(p.WorkspaceFolders) > 0 {
+		root = filePath(protocol.DocumentURI(p.WorkspaceFolders[0].URI))
+	}
+	if root == "" {
+		root = p.RootPath
+	}
+	settings, warnings := parseSettings(defaultSettings(), p.InitializationOptions, root)
+	s.mu.Lock()
+	s.state = stateRunning
+	s.root = root
+	s.settings = settings
+	s.pendingWarns = warnings
+	s.refreshSupport = p.Capabilities.Workspace.InlayHint.RefreshSupport
+	s.watchDynamic = p.Capabilities.Workspace.DidChangeWatchedFiles.DynamicRegistration
+	s.mu.Unlock()
+	s.logger.Printf("initialized: root %q, image %q, context %q", root, settings.Image, settings.Context)
+	return &initializeResult{
+		Capabilities: serverCapabilities{
+			ServerCapabilities: protocol.ServerCapabilities{
+				TextDocumentSync: &protocol.TextDocumentSyncOptions{
+					OpenClose: true,
+					Change:    protocol.TextDocumentSyncKindFull,
+					Save:      &protocol.SaveOptions{IncludeText: false},
+				},
+				HoverProvider:          true,
+				CodeActionProvider:     &protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{protocol.QuickFix}},
+				DocumentSymbolProvider: true,
+				FoldingRangeProvider:   true,
+				CodeLensProvider:       &protocol.CodeLensOptions{},
+			},
+			InlayHintProvider: &InlayHintOptions{},
+		},
+		ServerInfo: &protocol.ServerInfo{Name: "layerls", Version: s.opts.Version},
+	}, nil
+}
+
+// initialized starts watching files: the client's watchers when it lets the server register them, and
+// polling of the image files in any case.
+func (s *server) initialized() {
+	s.mu.Lock()
+	warns := s.pendingWarns
+	s.pendingWarns = nil
+	dynamic := s.watchDynamic
+	s.mu.Unlock()
+	for _, w := range warns {
+		s.showOnce(protocol.MessageTypeWarning, w)
+	}
+	if dynamic {
+		s.callClient(protocol.MethodClientRegisterCapability, &protocol.RegistrationParams{Registrations: []protocol.Registration{{
+			ID: "layerls-watch", Method: protocol.MethodWorkspaceDidChangeWatchedFiles,
+			RegisterOptions: map[string]any{"watchers": []map[string]any{{"globPattern": "**/*"}}},
+		}}})
+	}
+	if s.opts.PollInterval > 0 {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			t := time.NewTicker(s.opts.PollInterval)
+			defer t.Stop()
+			for {
+				select {
+				case <-s.ctx.Done():
+					return
+				case <-t.C:
+					s.images.poll()
+				}
+			}
+		}()
+	}
+}
+
+// textChange is a content change with an optional range (go.lsp.dev/protocol's range is not optional).
+type textChange struct {
+	Range *protocol.Range `json:"range"`
+	Text  string          `json:"text"`
+}
+
+func (s *server) didOpen(params json.RawMessage) error {
+	var p protocol.DidOpenTextDocumentParams
+	if err := decode(params, &p); err != nil {
+		return err
+	}
+	d := &document{uri: p.TextDocument.URI, path: filePath(p.TextDocument.URI), version: p.TextDocument.Version, text: p.TextDocument.Text}
+	s.mu.Lock()
+	if old := s.docs[d.uri]; old != nil && old.timer != nil {
+		old.timer.Stop()
+	}
+	s.docs[d.uri] = d
+	s.scheduleDiagnosticsLocked(d, 0)
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *server) didChange(params json.RawMessage) error {
+	var p struct {
+		TextDocument   protocol.VersionedTextDocumentIdentifier `json:"textDocument"`
+		ContentChanges []textChange                             `json:"contentChanges"`
+	}
+	if err := decode(params, &p); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.docs[p.TextDocument.URI]
+	if d == nil {
+		return fmt.Errorf("change of %s, which is not open", p.TextDocument.URI)
+	}
+	text := d.text
+	for _, c := range p.ContentChanges {
+		if c.Range == nil {
+			text = c.Text
+			continue
+		}
+		l := newLines(text)
+		start, end := l.offset(c.Range.Start), l.offset(c.Range.End)
+		if end < start {
+			start, end = end, start
+		}
+		text = text[:start] + c.Text + text[end:]
+	}
+	d.text, d.version, d.snap = text, p.TextDocument.Version, nil
+	s.scheduleDiagnosticsLocked(d, s.opts.DiagnosticsDelay)
+	return nil
+}
+
+func (s *server) didClose(params json.RawMessage) error {
+	var p protocol.DidCloseTextDocumentParams
+	if err := decode(params, &p); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	d := s.docs[p.TextDocument.URI]
+	delete(s.docs, p.TextDocument.URI)
+	if d != nil && d.timer != nil {
+		d.timer.Stop()
+	}
+	s.mu.Unlock()
+	if d != nil {
+		s.notify(protocol.MethodTextDocumentPublishDiagnostics, &protocol.PublishDiagnosticsParams{URI: d.uri, Diagnostics: []protocol.Diagnostic{}})
+	}
+	return nil
+}
+
+// didSave of any file may change the build context, an image or a configuration.
+func (s *server) didSave(params json.RawMessage) error {
+	var p protocol.DidSaveTextDocumentParams
+	if err := decode(params, &p); err != nil {
+		return err
+	}
+	s.filesChanged([]string{filePath(p.TextDocument.URI)})
+	return nil
+}
+
+func (s *server) didChangeWatchedFiles(params json.RawMessage) error {
+	var p protocol.DidChangeWatchedFilesParams
+	if err := decode(params, &p); err != nil {
+		return err
+	}
+	var paths []string
+	for _, c := range p.Changes {
+		if c != nil {
+			paths = append(paths, filePath(c.URI))
+		}
+	}
+	s.filesChanged(paths)
+	return nil
+}
+
+func (s *server) didChangeConfiguration(params json.RawMessage) error {
+	var p struct {
+		Settings json.RawMessage `json:"settings"`
+	}
+	if err := decode(params, &p); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	settings, warnings := parseSettings(defaultSettings(), p.Settings, s.root)
+	s.settings = settings
+	s.configs = map[string]configResult{}
+	s.mu.Unlock()
+	for _, w := range warnings {
+		s.showOnce(protocol.MessageTypeWarning, w)
+	}
+	s.environmentChanged()
+	return nil
+}
+
+// filesChanged re-lists the build contexts holding any of paths, forgets the configurations, and reloads
+// images whose files changed.
+func (s *server) filesChanged(paths []string) {
+	s.mu.Lock()
+	s.configs = map[string]configResult{}
+	reopened := false
+	for dir, ce := range s.contexts {
+		if ce.reopening {
+			continue
+		}
+		for _, p := range paths {
+			if p != "" && isUnder(p, dir) {
+				s.reopenContextLocked(dir, ce)
+				reopened = true
+				break
+			}
+		}
+	}
+	s.mu.Unlock()
+	for _, p := range paths {
+		if p != "" {
+			s.images.reload(p)
+		}
+	}
+	if !reopened {
+		s.environmentChanged() // a configuration may have changed
+	}
+}
+
+// environmentChanged makes every snapshot stale, republishes diagnostics and asks the client for new hints.
+func (s *server) environmentChanged() {
+	s.mu.Lock()
+	s.gen++
+	for _, d := range s.docs {
+		s.scheduleDiagnosticsLocked(d, 0)
+	}
+	refresh := s.refreshSupport && s.state == stateRunning
+	s.mu.Unlock()
+	if refresh {
+		s.callClient(MethodWorkspaceInlayHintRefresh, nil)
+	}
+}
+
+// snapshot returns the snapshot of the current version of uri, building it when needed.
+func (s *server) snapshot(uri protocol.DocumentURI) *Snapshot {
+	s.mu.Lock()
+	d := s.docs[uri]
+	if d == nil {
+		s.mu.Unlock()
+		return nil
+	}
+	if d.snap != nil && d.snap.gen == s.gen {
+		snap := d.snap
+		s.mu.Unlock()
+		return snap
+	}
+	s.mu.Unlock()
+
+	s.analysisMu.Lock()
+	defer s.analysisMu.Unlock()
+	s.mu.Lock()
+	if d.snap != nil && d.snap.gen == s.gen { // built while we waited
+		snap := d.snap
+		s.mu.Unlock()
+		return snap
+	}
+	version, text, gen, path := d.version, d.text, s.gen, d.path
+	s.mu.Unlock()
+	snap := buildSnapshot(s.ctx, uri, path, version, text, gen, s.environment(path))
+	s.mu.Lock()
+	if s.docs[uri] == d && d.version == version && d.text == text {
+		d.snap = snap
+	}
+	s.mu.Unlock()
+	return snap
+}
+
+// environment resolves what a Dockerfile at path is built with. Called with analysisMu held.
+func (s *server) environment(path string) env {
+	s.mu.Lock()
+	e := env{settings: s.settings, memo: s.memo}
+	s.mu.Unlock()
+	e.config = &lint.Config{}
+	if path != "" {
+		dir := filepath.Dir(path)
+		s.mu.Lock()
+		cr, ok := s.configs[dir]
+		s.mu.Unlock()
+		if !ok {
+			cr.config, cr.file, cr.err = lint.LoadConfig(path)
+			s.mu.Lock()
+			s.configs[dir] = cr
+			s.mu.Unlock()
+		}
+		if cr.config != nil {
+			e.config = cr.config
+		}
+		e.configFile, e.configErr = cr.file, cr.err
+	}
+	e.imageRef = e.settings.Image
+	if e.imageRef == "" {
+		e.imageRef = e.config.Image
+	}
+	if e.imageRef != "" {
+		e.image = s.images.get(e.imageRef)
+	}
+	e.contextDir = e.settings.Context
+	if e.contextDir == "" {
+		e.contextDir = e.config.Context
+	}
+	if e.contextDir == "" && path != "" {
+		e.contextDir = filepath.Dir(path)
+	}
+	if e.contextDir == "" {
+		return e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ce := s.contexts[e.contextDir]
+	if ce == nil {
+		// Listing a context can take long (a Dockerfile in a home directory): never on the request path.
+		ce = &contextEntry{}
+		s.contexts[e.contextDir] = ce
+		s.reopenContextLocked(e.contextDir, ce)
+	}
+	e.context, e.contextErr, e.contextGen = ce.bc, ce.err, ce.gen
+	return e
+}
+
+// reopenContextLocked lists the build context dir in the background; snapshots are rebuilt when done.
+func (s *server) reopenContextLocked(dir string, ce *contextEntry) {
+	ce.reopening = true
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		bc, err := cache.OpenContext(s.ctx, dir)
+		if s.ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			s.logger.Printf("build context %s: %v", dir, err)
+		}
+		s.mu.Lock()
+		ce.bc, ce.err, ce.reopening = bc, err, false
+		ce.gen++
+		s.mu.Unlock()
+		s.environmentChanged()
+	}()
+}
+
+// scheduleDiagnosticsLocked publishes d's diagnostics after delay, replacing a pending publication.
+func (s *server) scheduleDiagnosticsLocked(d *document, delay time.Duration) {
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+	uri, version := d.uri, d.version
+	d.timer = time.AfterFunc(delay, func() {
+		defer func() {
+			if p := recover(); p != nil {
+				s.logger.Printf("panic publishing diagnostics of %s: %v", uri, p)
+			}
+		}()
+		if s.ctx.Err() != nil {
+			return
+		}
+		snap := s.snapshot(uri)
+		if snap == nil || snap.Version != version {
+			return // closed or changed: a newer publication is pending
+		}
+		diags := Diagnostics(s.ctx, snap)
+		s.mu.Lock()
+		current := s.docs[uri] != nil && s.docs[uri].version == version
+		s.mu.Unlock()
+		if !current {
+			return
+		}
+		if snap.Image.err != nil && !snap.Image.loading {
+			s.showOnce(protocol.MessageTypeError, fmt.Sprintf("layerlint: %v", snap.Image.err))
+		}
+		s.notify(protocol.MethodTextDocumentPublishDiagnostics, &protocol.PublishDiagnosticsParams{
+			URI: uri, Version: uint32(max(version, 0)), Diagnostics: diags})
+	})
+}
+
+// filePath returns the local path of a file: URI, "" for other schemes.
+func filePath(u protocol.DocumentURI) string {
+	parsed, err := url.Parse(string(u))
+	if err != nil || parsed.Scheme != "file" {
+		return ""
+	}
+	p := parsed.Path
+	if len(p) >= 3 && p[0] == '/' && p[2] == ':' { // file:///c:/x on Windows
+		p = p[1:]
+	}
+	return filepath.FromSlash(p)
+}

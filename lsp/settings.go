@@ -1,0 +1,110 @@
+package lsp
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/layerlint/layerlint/layerdiff/source"
+	"github.com/layerlint/layerlint/lint"
+)
+
+// Settings are the client's layerlint settings: initializationOptions {"layerlint": {...}} and
+// workspace/didChangeConfiguration {"settings": {"layerlint": {...}}}.
+type Settings struct {
+	// Image overrides the image of .layerlint.yaml; relative paths are resolved against the workspace root.
+	Image string
+	// Context overrides the build context directory of .layerlint.yaml.
+	Context string
+	// SizeHints and CacheHints turn the two inlay hints of an instruction on and off.
+	SizeHints, CacheHints bool
+	// Threshold is the lowest severity of the linter's findings that is published; lint.Off publishes none.
+	Threshold lint.Severity
+}
+
+// defaultSettings are the settings before the client sends any.
+func defaultSettings() Settings {
+	return Settings{SizeHints: true, CacheHints: true, Threshold: lint.Info}
+}
+
+// parseSettings reads the "layerlint" section of raw (an object holding it) over base. Unknown keys are
+// ignored; a value of the wrong type keeps base's value and is reported in warnings.
+func parseSettings(base Settings, raw json.RawMessage, root string) (s Settings, warnings []string) {
+	s = base
+	var outer map[string]json.RawMessage
+	if len(raw) == 0 || string(raw) == "null" {
+		return s, nil
+	}
+	if err := json.Unmarshal(raw, &outer); err != nil {
+		return s, []string{"layerlint settings: want an object holding \"layerlint\""}
+	}
+	section, ok := outer["layerlint"]
+	if !ok || string(section) == "null" {
+		return s, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(section, &m); err != nil {
+		return s, []string{"layerlint settings: \"layerlint\" must be an object"}
+	}
+	str := func(key string, dst *string) {
+		if v, ok := m[key]; ok && string(v) != "null" {
+			if err := json.Unmarshal(v, dst); err != nil {
+				warnings = append(warnings, fmt.Sprintf("layerlint.%s: want a string, got %s", key, clip(string(v), 40)))
+			}
+		}
+	}
+	str("image", &s.Image)
+	str("context", &s.Context)
+	s.Image = resolveImage(strings.TrimSpace(s.Image), root)
+	if s.Context = strings.TrimSpace(s.Context); s.Context != "" && !filepath.IsAbs(s.Context) && root != "" {
+		s.Context = filepath.Join(root, s.Context)
+	}
+	if v, ok := m["hints"]; ok && string(v) != "null" {
+		var hints map[string]json.RawMessage
+		if err := json.Unmarshal(v, &hints); err != nil {
+			warnings = append(warnings, "layerlint.hints: want an object {\"size\": bool, \"cache\": bool}")
+		}
+		for key, dst := range map[string]*bool{"size": &s.SizeHints, "cache": &s.CacheHints} {
+			if b, ok := hints[key]; ok && string(b) != "null" {
+				if err := json.Unmarshal(b, dst); err != nil {
+					warnings = append(warnings, fmt.Sprintf("layerlint.hints.%s: want true or false, got %s", key, clip(string(b), 40)))
+				}
+			}
+		}
+	}
+	if v, ok := m["failureThreshold"]; ok && string(v) != "null" {
+		var t string
+		if err := json.Unmarshal(v, &t); err != nil {
+			warnings = append(warnings, fmt.Sprintf("layerlint.failureThreshold: want a string, got %s", clip(string(v), 40)))
+		} else if sev, err := lint.ParseSeverity(t); err != nil {
+			warnings = append(warnings, fmt.Sprintf("layerlint.failureThreshold: %q is not one of error, warning, info, none", t))
+		} else {
+			s.Threshold = sev
+		}
+	}
+	return s, warnings
+}
+
+// resolveImage makes a relative image path absolute against the workspace root. References that are not
+// paths (debian:bookworm, docker://...) and paths that do not exist under root stay as written.
+func resolveImage(ref, root string) string {
+	if ref == "" || root == "" {
+		return ref
+	}
+	for _, transport := range []string{source.DockerArchive, source.OCI, source.OCIArchive} {
+		if rest, ok := strings.CutPrefix(ref, transport+":"); ok {
+			if rest != "" && !filepath.IsAbs(rest) {
+				return transport + ":" + filepath.Join(root, rest)
+			}
+			return ref
+		}
+	}
+	if filepath.IsAbs(ref) || strings.Contains(ref, "://") {
+		return ref
+	}
+	if strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../") || exists(filepath.Join(root, ref)) {
+		return filepath.Join(root, ref)
+	}
+	return ref
+}

@@ -1,0 +1,324 @@
+package lsp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"go.lsp.dev/protocol"
+
+	"github.com/layerlint/layerlint/layerdiff/cache"
+	"github.com/layerlint/layerlint/layerdiff/history"
+	"github.com/layerlint/layerlint/lint"
+)
+
+// Snapshot is everything the server knows about one version of a Dockerfile, in the environment (settings,
+// configuration, image, build context) of the moment it was made. It is immutable once built; features
+// read it and return plain data. The image and the build context are shared by reference with other
+// snapshots, never re-read.
+type Snapshot struct {
+	URI     protocol.DocumentURI
+	Path    string // "" for documents that are not files
+	Version int32
+	Text    string
+	lines   *lines
+	gen     int // the server's environment generation it was built in
+
+	Settings   Settings
+	Config     *lint.Config
+	ConfigFile string
+	ConfigErr  error
+
+	// ImageRef is the image the Dockerfile builds, "" when none is configured.
+	ImageRef string
+	Image    imageState
+	// ContextDir is the build context; ContextErr says why it could not be listed.
+	ContextDir string
+	ContextErr error
+
+	// AST is BuildKit's lenient parse, nil with ParseErr when even that fails.
+	AST          *parser.Result
+	ParseErr     error
+	Instructions []Instr
+
+	// Steps are the Dockerfile's aligned history steps by first line; Base are the base image's steps.
+	Steps    map[int]history.Step
+	Base     []history.Step
+	Mismatch *history.MismatchError
+	AlignErr error
+
+	// Prediction is the cache prediction by first line, nil when there is none (image still loading or
+	// failed, no build context).
+	Prediction map[int]cache.Step
+	PredictErr error
+
+	image    *loadedImage // set when aligned
+	alignKey string
+	steps    []history.Step
+
+	lintOnce    sync.Once
+	lintDF      *lint.Dockerfile
+	findings    []lint.Finding
+	lintErr     error
+	lintParseEr *lint.ParseError
+}
+
+// Instr is one instruction of the Dockerfile with its 1-based lines.
+type Instr struct {
+	Line, EndLine int
+	// Keyword is the upper-case instruction keyword.
+	Keyword string
+	// Stage is the index of the stage, -1 for ARGs before the first FROM.
+	Stage int
+	Node  *parser.Node
+}
+
+// env is what a snapshot is built in: everything but the document's own text.
+type env struct {
+	settings   Settings
+	config     *lint.Config
+	configFile string
+	configErr  error
+	imageRef   string
+	image      imageState
+	contextDir string
+	context    *cache.BuildContext
+	contextGen int
+	contextErr error
+	memo       *predictionMemo
+}
+
+// buildSnapshot parses text and aligns it with the image and the build context of e.
+func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, version int32, text string, gen int, e env) *Snapshot {
+	s := &Snapshot{
+		URI: uri, Path: path, Version: version, Text: text, lines: newLines(text), gen: gen,
+		Settings: e.settings, Config: e.config, ConfigFile: e.configFile, ConfigErr: e.configErr,
+		ImageRef: e.imageRef, Image: e.image, ContextDir: e.contextDir, ContextErr: e.contextErr,
+	}
+	s.AST, s.ParseErr = parseLenient(text)
+	if s.AST == nil {
+		return s
+	}
+	s.Instructions = instructionsOf(s.AST)
+	key := instructionsKey(s.lines, s.Instructions)
+	if li := e.image.image; li != nil && !e.image.loading {
+		s.align(li, key)
+	}
+	s.predict(ctx, e, key)
+	return s
+}
+
+// parseLenient runs BuildKit's first, lenient parse.
+func parseLenient(text string) (res *parser.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("parsing the Dockerfile: internal error: %v", p)
+		}
+	}()
+	return parser.Parse(strings.NewReader(text))
+}
+
+func instructionsOf(ast *parser.Result) []Instr {
+	var out []Instr
+	stage := -1
+	for _, n := range ast.AST.Children {
+		kw := strings.ToUpper(n.Value)
+		if kw == "FROM" {
+			stage++
+		}
+		out = append(out, Instr{Line: n.StartLine, EndLine: n.EndLine, Keyword: kw, Stage: stage, Node: n})
+	}
+	return out
+}
+
+// instructionsKey identifies what alignment and prediction depend on: the instructions' text and lines.
+// Edits of comments and blank lines after the last instruction keep it.
+func instructionsKey(l *lines, ins []Instr) string {
+	var b strings.Builder
+	for _, in := range ins {
+		b.WriteString(strconv.Itoa(in.Line))
+		b.WriteByte(0)
+		for n := in.Line; n <= in.EndLine; n++ {
+			b.WriteString(l.line(n - 1))
+			b.WriteByte('\n')
+		}
+		b.WriteByte(1)
+	}
+	return b.String()
+}
+
+// align lines the image's history up with the instructions, once per image and instruction text.
+func (s *Snapshot) align(li *loadedImage, key string) {
+	li.memoMu.Lock()
+	a, ok := li.align[key]
+	li.memoMu.Unlock()
+	if !ok {
+		a.steps, a.err = alignSafely(li, s.AST)
+		li.memoMu.Lock()
+		if len(li.align) >= 32 {
+			clear(li.align)
+		}
+		li.align[key] = a
+		li.memoMu.Unlock()
+	}
+	if a.err != nil {
+		if !errors.As(a.err, &s.Mismatch) {
+			s.AlignErr = a.err
+		}
+		return
+	}
+	s.image, s.alignKey, s.steps = li, key, a.steps
+	s.Steps = map[int]history.Step{}
+	for _, st := range a.steps {
+		switch {
+		case st.Base:
+			s.Base = append(s.Base, st)
+		case st.Line > 0:
+			s.Steps[st.Line] = st
+		}
+	}
+}
+
+func alignSafely(li *loadedImage, ast *parser.Result) (steps []history.Step, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			steps, err = nil, fmt.Errorf("aligning %s with the Dockerfile: internal error: %v", li.ref, p)
+		}
+	}()
+	return history.Align(li.img, ast)
+}
+
+// predictionMemo keeps recent predictions: a prediction depends only on the instructions, the build
+// context's generation and the image.
+type predictionMemo struct {
+	mu sync.Mutex
+	m  map[string]predictionResult
+}
+
+type predictionResult struct {
+	steps []cache.Step
+	err   error
+}
+
+// predict fills Prediction when the previous build is known: loaded, or not configured at all.
+func (s *Snapshot) predict(ctx context.Context, e env, key string) {
+	if e.context == nil {
+		return
+	}
+	prev := e.image.image
+	if e.imageRef != "" && (prev == nil || e.image.loading) {
+		return // wait for the image; "no previous build" would be wrong
+	}
+	memoKey := fmt.Sprintf("%p|%s|%d|%s", prev, e.contextDir, e.contextGen, key)
+	e.memo.mu.Lock()
+	r, ok := e.memo.m[memoKey]
+	e.memo.mu.Unlock()
+	if !ok {
+		r.steps, r.err = predictSafely(ctx, s.AST, e.context, prev)
+		e.memo.mu.Lock()
+		if len(e.memo.m) >= 64 {
+			clear(e.memo.m)
+		}
+		e.memo.m[memoKey] = r
+		e.memo.mu.Unlock()
+	}
+	if r.err != nil {
+		s.PredictErr = r.err
+		return
+	}
+	s.Prediction = map[int]cache.Step{}
+	for _, st := range r.steps {
+		s.Prediction[st.Line] = st
+	}
+}
+
+func predictSafely(ctx context.Context, ast *parser.Result, bc *cache.BuildContext, prev *loadedImage) (steps []cache.Step, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			steps, err = nil, fmt.Errorf("predicting the build cache: internal error: %v", p)
+		}
+	}()
+	var p *cache.Prediction
+	if prev != nil {
+		p, err = cache.Predict(ctx, ast, bc, prev.img)
+	} else {
+		p, err = cache.Predict(ctx, ast, bc, nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("predicting the build cache: %w", err)
+	}
+	return p.Steps, nil
+}
+
+// instructionAt returns the instruction covering 0-based line n.
+func (s *Snapshot) instructionAt(n int) (Instr, bool) {
+	for _, in := range s.Instructions {
+		if n+1 >= in.Line && n+1 <= in.EndLine {
+			return in, true
+		}
+	}
+	return Instr{}, false
+}
+
+// stepLine maps a layer index to the first line of the instruction that made it, 0 when none.
+func (s *Snapshot) stepLine(layer int) int {
+	for line, st := range s.Steps {
+		if st.Layer == layer {
+			return line
+		}
+	}
+	return 0
+}
+
+// lint parses the document with the linter's full parser and runs the rules, once per snapshot.
+func (s *Snapshot) lint(ctx context.Context) ([]lint.Finding, *lint.ParseError, error) {
+	s.lintOnce.Do(func() {
+		defer func() {
+			if p := recover(); p != nil {
+				s.lintErr = fmt.Errorf("linting %s: internal error: %v", s.Path, p)
+			}
+		}()
+		name := s.Path
+		if name == "" {
+			name = string(s.URI)
+		}
+		df, err := lint.ParseDockerfile(name, []byte(s.Text))
+		if err != nil {
+			if !errors.As(err, &s.lintParseEr) {
+				s.lintErr = err
+			}
+			return
+		}
+		s.lintDF = df
+		opts := []lint.Option{lint.WithConfig(s.Config)}
+		opts = append(opts, s.evidence()...)
+		s.findings, s.lintErr = lint.Run(ctx, df, opts...)
+	})
+	return s.findings, s.lintParseEr, s.lintErr
+}
+
+// evidence gives the rules the measured layers when the Dockerfile is aligned with its image. The evidence
+// is built once per image and instruction text: it walks the whole image's listing.
+func (s *Snapshot) evidence() []lint.Option {
+	if s.image == nil {
+		return nil
+	}
+	li := s.image
+	li.memoMu.Lock()
+	ev, ok := li.evidence[s.alignKey]
+	li.memoMu.Unlock()
+	if !ok {
+		ev = lint.NewImageEvidenceFor(li.img, s.steps)
+		li.memoMu.Lock()
+		if len(li.evidence) >= 8 {
+			clear(li.evidence)
+		}
+		li.evidence[s.alignKey] = ev
+		li.memoMu.Unlock()
+	}
+	return []lint.Option{lint.WithEvidence(ev)}
+}
