@@ -2,8 +2,8 @@
 # scripts/test.sh is layerlint's one test command (CI runs it through .ci/run).
 #
 # On a Debian bookworm machine as root it installs what the tests need when it
-# is missing (buildah, skopeo, docker-registry, busybox-static, staticcheck),
-# then runs, in order:
+# is missing (buildah, skopeo, docker-registry, busybox-static, neovim,
+# patchelf, unzip, staticcheck), then runs, in order:
 #
 #   deps         system packages and Go tools
 #   gofmt        gofmt -l (any output fails)
@@ -11,13 +11,18 @@
 #   staticcheck  staticcheck ./...
 #   images       rebuild testdata/images with build.sh and check the result
 #                against the committed archives
-#   editors      editor extensions (runs once editors/ has them)
+#   editors      build layerls; the VS Code extension: npm ci, compile, unit
+#                tests, vsce package; the headless Neovim test with Debian's
+#                Neovim 0.7 and Neovim 0.10, and the eglot test with Emacs 30
+#                (both from ../shared/tools/newer-editors.sh)
 #   go test      go test ./... with LAYERLINT_REQUIRE_TOOLS=1
 #
 # Every check runs even when an earlier one failed, so one run shows every
 # problem; go test runs last, so the output ends with go's ok/FAIL lines. The
 # exit status is non-zero when any step failed. The script changes nothing in
-# the work tree and is safe to run any number of times.
+# the work tree but the gitignored lsp/testdata/node-client/node_modules (the
+# VS Code extension is built in a copy, Neovim 0.10 unpacked in a temporary
+# directory) and is safe to run any number of times.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
@@ -48,6 +53,14 @@ step_deps() {
 	if ! dpkg-query -W -f='${Status}\n' busybox-static 2>/dev/null | grep -q 'install ok installed'; then
 		missing+=(busybox-static)
 	fi
+	# The editor tests: Debian's Neovim (0.7), patchelf for the newer Neovim
+	# that ../shared/tools/newer-editors.sh unpacks, unzip to look into the .vsix.
+	command -v nvim >/dev/null 2>&1 || missing+=(neovim)
+	command -v patchelf >/dev/null 2>&1 || missing+=(patchelf)
+	command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+	# The pre-commit hook test runs Debian's pre-commit, which needs git.
+	command -v git >/dev/null 2>&1 || missing+=(git)
+	command -v pre-commit >/dev/null 2>&1 || missing+=(pre-commit)
 	if [ ${#missing[@]} -gt 0 ]; then
 		if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 			fail deps "missing ${missing[*]}; install them with: apt-get install -y ${missing[*]}"
@@ -65,6 +78,7 @@ step_deps() {
 	echo "skopeo:          $(skopeo --version 2>&1)"
 	echo "docker-registry: $(dpkg-query -W -f='${Version}' docker-registry 2>/dev/null || echo present)"
 	echo "busybox-static:  $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo present)"
+	echo "neovim:          $(nvim --version 2>&1 | head -n 1)"
 
 	if ! command -v go >/dev/null 2>&1; then
 		fail deps "go not found: install Go (see go.mod for the version)"
@@ -207,24 +221,111 @@ step_images() {
 
 # ---------------------------------------------------------------- editors
 
-# step_editors runs each editor extension's own tests once it exists
-# (editors/<name>/package.json with a "test" script).
+# step_editors builds the VS Code extension (npm ci, compile, unit tests, a
+# .vsix) in a copy of editors/vscode under $work, and runs the headless Neovim
+# test against a freshly built layerls: with Debian's Neovim 0.7 (virtual-text
+# hints) and with Neovim 0.10 from ../shared/tools/newer-editors.sh (native
+# inlay hints); then the eglot test with that script's Emacs 30. Under CI
+# (CI=true) newer editors that cannot be installed fail the step; elsewhere
+# their tests are skipped with a note.
 step_editors() {
-	section "editors"
-	local pkg dir ran=0
-	for pkg in editors/*/package.json; do
-		[ -f "$pkg" ] || continue
-		dir=$(dirname "$pkg")
-		grep -q '"test"' "$pkg" || continue
-		ran=1
-		if ! command -v npm >/dev/null 2>&1; then
-			fail editors "npm not found (apt-get install npm)"
-			return
+	section "editors: build layerls"
+	if go build -o "$work/layerls" ./cmd/layerls; then
+		echo "layerls: $("$work/layerls" --version 2>&1)"
+	else
+		fail editors "go build ./cmd/layerls failed: the editor tests need the language server"
+	fi
+
+	step_editors_vscode
+	cd "$root" || return
+	step_editors_nvim
+	cd "$root" || return
+}
+
+step_editors_vscode() {
+	section "editors: VS Code extension (editors/vscode)"
+	if ! command -v npm >/dev/null 2>&1; then
+		fail editors "npm not found: install Node.js 20 and npm"
+		return
+	fi
+	echo "node $(node --version), npm $(npm --version 2>/dev/null)"
+	# Build in a copy: node_modules, dist/ and out/ stay out of the work tree.
+	local dir="$work/vscode"
+	mkdir -p "$dir" "$work/vsix"
+	tar -C editors/vscode --exclude=./node_modules --exclude=./dist --exclude=./out -cf - . | tar -C "$dir" -xf - || {
+		fail editors "copying editors/vscode failed"
+		return
+	}
+	cd "$dir" || return
+	if ! npm ci --no-audit --no-fund >"$work/npm-ci.log" 2>&1; then
+		tail -n 30 "$work/npm-ci.log" >&2
+		fail editors "editors/vscode: npm ci failed"
+		return
+	fi
+	echo "npm ci: $(grep -c . "$work/npm-ci.log") lines of log, ok"
+	npm run compile || fail editors "editors/vscode: npm run compile (tsc + esbuild) failed"
+	# With LAYERLS_BIN the tests also speak the extension's settings to the
+	# real server (test/server.test.ts).
+	LAYERLS_BIN="$work/layerls" LAYERLS_FIXTURE="$root/editors/testdata/app-v2" npm test ||
+		fail editors "editors/vscode: npm test failed"
+	if npx vsce package --skip-license --out "$work/vsix/" </dev/null; then
+		local vsix
+		vsix=$(ls "$work"/vsix/*.vsix 2>/dev/null | head -n 1)
+		if [ -n "$vsix" ] && unzip -l "$vsix" | grep -q 'extension/dist/extension.js'; then
+			echo "packed $(basename "$vsix"): $(wc -c <"$vsix") bytes"
+		else
+			fail editors "editors/vscode: vsce package made no .vsix holding extension/dist/extension.js"
 		fi
-		echo "--- $dir"
-		(cd "$dir" && npm ci --no-audit --no-fund && npm test) || fail editors "$dir: npm test failed"
+	else
+		fail editors "editors/vscode: vsce package failed"
+	fi
+}
+
+# newer_nvim installs Neovim 0.10 with ../shared/tools/newer-editors.sh (Debian
+# trixie's packages unpacked under $work, about 15 s) and prints its path.
+newer_nvim() {
+	# CI runs in a fresh clone elsewhere (/tmp/ci-check): look beside the
+	# work tree first, then in the workplace's shared folder.
+	local script="" prefix="$work/newer-editors" c
+	for c in "${LAYERLINT_SHARED:-}/tools/newer-editors.sh" "$root/../shared/tools/newer-editors.sh" /work/shared/tools/newer-editors.sh; do
+		if [ -f "$c" ]; then
+			script=$c
+			break
+		fi
 	done
-	[ "$ran" -eq 1 ] || echo "no editor extensions with tests yet: skipped"
+	if [ -z "$script" ]; then
+		echo "newer-editors.sh not found (set LAYERLINT_SHARED to the shared folder)" >&2
+		return 1
+	fi
+	if ! PREFIX="$prefix" sh "$script" >"$work/newer-editors.log" 2>&1; then
+		tail -n 20 "$work/newer-editors.log" >&2
+		return 1
+	fi
+	echo "$prefix/nvim"
+}
+
+step_editors_nvim() {
+	section "editors: Neovim plugin, headless (editors/nvim)"
+	if ! command -v nvim >/dev/null 2>&1; then
+		fail editors "nvim not found (apt-get install neovim)"
+		return
+	fi
+	local nvims=(nvim) newer=""
+	if newer=$(newer_nvim); then
+		nvims+=("$newer")
+	elif [ "${CI:-}" = true ]; then
+		fail editors "Neovim 0.10 could not be installed with ../shared/tools/newer-editors.sh: the native inlay-hint test cannot run"
+	else
+		echo "Neovim 0.10 not available (../shared/tools/newer-editors.sh failed): testing Debian's Neovim only"
+	fi
+	editors/nvim/test/run.sh "${nvims[@]}" || fail editors "editors/nvim: the headless Neovim test failed"
+
+	section "editors: Emacs eglot, headless (editors/emacs)"
+	if [ -n "$newer" ] && [ -x "$work/newer-editors/emacs" ]; then
+		editors/emacs/test/run.sh "$work/newer-editors/emacs" || fail editors "editors/emacs: the headless eglot test failed"
+	else
+		echo "Emacs 30 not available (it comes with Neovim 0.10 from newer-editors.sh): skipped"
+	fi
 }
 
 # ---------------------------------------------------------------- go test
@@ -232,6 +333,12 @@ step_editors() {
 step_go_test() {
 	section "go test ./... (LAYERLINT_REQUIRE_TOOLS=1)"
 	export LAYERLINT_REQUIRE_TOOLS=1
+	# The language server's end-to-end test runs Microsoft's protocol client
+	# under node from lsp/testdata/node-client (node_modules is gitignored).
+	if ! npm ci --no-audit --no-fund --prefix lsp/testdata/node-client >"$work/npm-node-client.log" 2>&1; then
+		tail -n 30 "$work/npm-node-client.log" >&2
+		fail "go test" "npm ci --prefix lsp/testdata/node-client failed"
+	fi
 	# No message after go test: its own ok/FAIL lines close the output.
 	go test ./... || failed+=("go test")
 }
