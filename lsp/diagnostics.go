@@ -60,7 +60,7 @@ func Diagnostics(ctx context.Context, snap *Snapshot) []protocol.Diagnostic {
 		diags = append(diags, snap.lineDiagnostic(anchor, protocol.DiagnosticSeverityInformation, "image-mismatch",
 			fmt.Sprintf("image %s cannot be aligned with the Dockerfile: %v", snap.ImageRef, snap.AlignErr)))
 	}
-	if snap.PredictErr != nil {
+	if snap.PredictErr != nil && !snap.Carried { // carried: the parse error says why
 		diags = append(diags, snap.lineDiagnostic(anchor, protocol.DiagnosticSeverityInformation, "cache",
 			fmt.Sprintf("no cache prediction: %v", snap.PredictErr)))
 	}

@@ -3,6 +3,7 @@ package lsp_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,5 +73,62 @@ func TestEditedDockerfile(t *testing.T) {
 	c.mu.Unlock()
 	if len(msgs) != 1 || !strings.Contains(msgs[0].Message, "layerlint.hints") {
 		t.Errorf("wrong-typed setting: messages %+v, want one warning", msgs)
+	}
+}
+
+// TestHintsWhileTyping breaks an instruction the way typing does (BuildKit cannot parse "ENV APP_VERSION"
+// yet): the size and cache hints above it stay as they were, the broken line and those after it show none,
+// and the parse error explains it without a second "no cache prediction" diagnostic.
+func TestHintsWhileTyping(t *testing.T) {
+	dir := appWorkspace(t)
+	c := startServer(t, dir, nil)
+	path := filepath.Join(dir, "Dockerfile")
+	data, _ := os.ReadFile(path)
+	text := string(data)
+	u := c.open(path, text)
+	c.waitHints(u, func(hs []lsp.InlayHint) bool { return countLabel(hs, "cached") == 20 })
+	above := 0
+	for line, labels := range hintsByLine(c.hints(u)) {
+		if line < 21 && slices.Contains(labels, "cached") {
+			above++
+		}
+	}
+
+	typing := strings.Replace(text, "ENV APP_VERSION=\"${VERSION}\" FEATURE_SEARCH=on", "ENV APP_VERSION", 1)
+	c.change(u, 2, typing)
+	hs := c.hints(u)
+	if got := strings.Join(hintsByLine(hs)[7], " | "); got != "+406 B | cached" {
+		t.Errorf("line 7 (COPY static/) while typing: hints %q, want its size and cached kept", got)
+	}
+	for line, labels := range hintsByLine(hs) {
+		cached := slices.Contains(labels, "cached")
+		switch {
+		case line < 21 && !cached:
+			t.Errorf("line %d above the edit: hints %q, want cached kept", line, labels)
+		case line >= 21 && (cached || slices.ContainsFunc(labels, func(l string) bool { return strings.HasPrefix(l, "rebuild") })):
+			t.Errorf("line %d at or after the edit: hints %q, want no cache status", line, labels)
+		}
+	}
+	if got := countLabel(hs, "cached"); got != above || above == 0 {
+		t.Errorf("%d cached hints while typing, want the %d above line 21", got, above)
+	}
+	diags := c.waitDiagnostics(u, 2, func([]protocol.Diagnostic) bool { return true })
+	parseErrors := 0
+	for _, d := range diags {
+		if d.Severity == protocol.DiagnosticSeverityError && d.Range.Start.Line == 20 {
+			parseErrors++
+		}
+		if d.Code == "cache" {
+			t.Errorf("diagnostic %q: the parse error already says why", d.Message)
+		}
+	}
+	if parseErrors != 1 {
+		t.Errorf("%d parse errors on line 21, want 1: %+v", parseErrors, diags)
+	}
+
+	// Once the text parses again the prediction is the server's own.
+	c.change(u, 3, text)
+	if hs := c.waitHints(u, func(hs []lsp.InlayHint) bool { return countLabel(hs, "cached") == 20 }); len(hs) == 0 {
+		t.Error("no hints after the fix")
 	}
 }

@@ -55,6 +55,9 @@ type Snapshot struct {
 	// failed, no build context).
 	Prediction map[int]cache.Step
 	PredictErr error
+	// Carried reports that Prediction (and Steps, when aligned) come from an earlier version, for the
+	// instructions above an edit that does not parse yet (see carryForward).
+	Carried bool
 
 	image    *loadedImage // set when aligned
 	alignKey string
