@@ -29,15 +29,20 @@ func writeText(w io.Writer, fs []lint.Finding, color bool) error {
 		if color {
 			sev = colors[f.Severity] + sev + "\x1b[0m"
 		}
-		measured := ""
-		if f.Bytes != nil {
-			measured = " (" + layerdiff.FormatSize(*f.Bytes) + ")"
-		}
-		if _, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s [%s]%s\n", f.File, f.Line, f.Col, sev, f.Message, f.Rule, measured); err != nil {
+		if _, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s [%s]%s\n", f.File, f.Line, f.Col, sev, f.Message, f.Rule, measured(f)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// measured is " (81 MB)" for a finding with measured bytes, "" otherwise: the
+// suffix the formats without a field for it put after the message.
+func measured(f lint.Finding) string {
+	if f.Bytes == nil {
+		return ""
+	}
+	return " (" + layerdiff.FormatSize(*f.Bytes) + ")"
 }
 
 type jsonEdit struct {
@@ -95,7 +100,7 @@ func writeGitHub(w io.Writer, fs []lint.Finding, _ bool) error {
 	prop := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
 	for _, f := range fs {
 		if _, err := fmt.Fprintf(w, "::%s file=%s,line=%d,endLine=%d,col=%d,endColumn=%d,title=%s::%s\n",
-			level[f.Severity], prop.Replace(f.File), f.Line, f.EndLine, f.Col, f.EndCol, prop.Replace(f.Rule), esc.Replace(f.Message)); err != nil {
+			level[f.Severity], prop.Replace(f.File), f.Line, f.EndLine, f.Col, f.EndCol, prop.Replace(f.Rule), esc.Replace(f.Message+measured(f))); err != nil {
 			return err
 		}
 	}
@@ -132,7 +137,7 @@ func writeCheckstyle(w io.Writer, fs []lint.Finding, _ bool) error {
 			doc.Files = append(doc.Files, checkstyleFile{Name: f.File})
 		}
 		doc.Files[i].Errors = append(doc.Files[i].Errors, checkstyleError{
-			Line: f.Line, Column: f.Col, Severity: f.Severity.String(), Message: f.Message, Source: "layerlint." + f.Rule,
+			Line: f.Line, Column: f.Col, Severity: f.Severity.String(), Message: f.Message + measured(f), Source: "layerlint." + f.Rule,
 		})
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
