@@ -40,17 +40,16 @@ type imageEvidence struct {
 
 // NewImageEvidence returns evidence measured by history.Align: every step of
 // the Dockerfile that produced a layer gives its size, package-manager
-// leftovers and wasted bytes. Which later instruction wastes the bytes is
-// only known with NewImageEvidenceFor.
-func NewImageEvidence(steps []history.Step) Evidence {
-	return &imageEvidence{steps: steps}
-}
-
-// NewImageEvidenceFor is NewImageEvidence with the image the steps were
-// aligned with, whose file listing tells which later instruction deletes or
-// overwrites each layer's files (LayerFacts.WastedBy).
-func NewImageEvidenceFor(img *layerdiff.Image, steps []history.Step) Evidence {
-	ev := &imageEvidence{steps: steps, wasted: map[int][]WasteSource{}}
+// leftovers and wasted bytes. wasted, history.WastedFiles of the image the
+// steps were aligned with, tells which later instruction deletes or
+// overwrites each layer's files (LayerFacts.WastedBy); with nil that stays
+// unknown. Callers that keep the image compute wasted once for it.
+func NewImageEvidence(steps []history.Step, wasted []history.WastedFile) Evidence {
+	ev := &imageEvidence{steps: steps}
+	if wasted == nil {
+		return ev
+	}
+	ev.wasted = map[int][]WasteSource{}
 	lineOfLayer := map[int]int{}
 	for _, s := range steps {
 		if s.Layer >= 0 {
@@ -60,7 +59,7 @@ func NewImageEvidenceFor(img *layerdiff.Image, steps []history.Step) Evidence {
 	type key struct{ layer, by int }
 	sums := map[key]*WasteSource{}
 	var order []key
-	for _, w := range history.WastedFiles(img) {
+	for _, w := range wasted {
 		k := key{w.Layer, w.By}
 		src := sums[k]
 		if src == nil {
@@ -156,5 +155,5 @@ func LoadImageEvidence(ctx context.Context, ref string, df *Dockerfile, opts ...
 	if err != nil {
 		return nil, nil, wrap(err)
 	}
-	return NewImageEvidenceFor(img, steps), img, nil
+	return NewImageEvidence(steps, history.WastedFiles(img)), img, nil
 }

@@ -137,7 +137,7 @@ type LayerFacts struct {
 	Leftovers map[string]int64
 	// WastedBy lists the later instructions that delete or overwrite the
 	// layer's files, most bytes first; nil when unknown (see
-	// NewImageEvidenceFor).
+	// NewImageEvidence).
 	WastedBy []WasteSource
 }
 

@@ -12,7 +12,6 @@ import (
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/history"
 	"github.com/layerlint/layerlint/layerdiff/source"
-	"github.com/layerlint/layerlint/lint"
 )
 
 // loadedImage is one read of an image: immutable once published, shared by every snapshot that uses it.
@@ -24,9 +23,8 @@ type loadedImage struct {
 	wastedOnce sync.Once
 	wasted     []history.WastedFile
 
-	memoMu   sync.Mutex
-	align    map[string]alignment     // by instructionsKey
-	evidence map[string]lint.Evidence // by instructionsKey
+	memoMu sync.Mutex
+	align  map[string]alignment // by instructionsKey
 }
 
 // alignment is the result of history.Align for one Dockerfile text.
@@ -140,7 +138,7 @@ func readImage(ctx context.Context, r *layerdiff.Reader, ref string) (li *loaded
 	if err != nil {
 		return nil, fmt.Errorf("reading image %s: %w", ref, err)
 	}
-	return &loadedImage{ref: ref, img: img, align: map[string]alignment{}, evidence: map[string]lint.Evidence{}}, nil
+	return &loadedImage{ref: ref, img: img, align: map[string]alignment{}}, nil
 }
 
 // poll reloads every local image whose file changed since it was loaded.

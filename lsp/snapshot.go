@@ -59,9 +59,8 @@ type Snapshot struct {
 	// instructions above an edit that does not parse yet (see carryForward).
 	Carried bool
 
-	image    *loadedImage // set when aligned
-	alignKey string
-	steps    []history.Step
+	image *loadedImage // set when aligned
+	steps []history.Step
 
 	lintOnce    sync.Once
 	lintDF      *lint.Dockerfile
@@ -174,7 +173,7 @@ func (s *Snapshot) align(li *loadedImage, key string) {
 		}
 		return
 	}
-	s.image, s.alignKey, s.steps = li, key, a.steps
+	s.image, s.steps = li, a.steps
 	s.Steps = map[int]history.Step{}
 	for _, st := range a.steps {
 		switch {
@@ -304,24 +303,11 @@ func (s *Snapshot) lint(ctx context.Context) ([]lint.Finding, *lint.ParseError, 
 	return s.findings, s.lintParseEr, s.lintErr
 }
 
-// evidence gives the rules the measured layers when the Dockerfile is aligned with its image. The evidence
-// is built once per image and instruction text: it walks the whole image's listing.
+// evidence gives the rules the measured layers when the Dockerfile is aligned with its image. The image's
+// wasted files, which take a walk over its whole listing, are computed once per image and shared with hover.
 func (s *Snapshot) evidence() []lint.Option {
 	if s.image == nil {
 		return nil
 	}
-	li := s.image
-	li.memoMu.Lock()
-	ev, ok := li.evidence[s.alignKey]
-	li.memoMu.Unlock()
-	if !ok {
-		ev = lint.NewImageEvidenceFor(li.img, s.steps)
-		li.memoMu.Lock()
-		if len(li.evidence) >= 8 {
-			clear(li.evidence)
-		}
-		li.evidence[s.alignKey] = ev
-		li.memoMu.Unlock()
-	}
-	return []lint.Option{lint.WithEvidence(ev)}
+	return []lint.Option{lint.WithEvidence(lint.NewImageEvidence(s.steps, s.image.wastedFiles()))}
 }
