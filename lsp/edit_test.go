@@ -12,17 +12,26 @@ import (
 	"github.com/layerlint/layerlint/lsp"
 )
 
+// openApp starts a server on the app-v2 workspace, opens its Dockerfile and waits until the image has
+// loaded and all 20 instructions show "cached". It returns the client, the document and its text.
+func openApp(t *testing.T) (*client, protocol.DocumentURI, string) {
+	dir := appWorkspace(t)
+	c := startServer(t, dir, nil)
+	path := filepath.Join(dir, "Dockerfile")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := c.open(path, string(data))
+	c.waitHints(u, func(hs []lsp.InlayHint) bool { return countLabel(hs, "cached") == 20 })
+	return c, u, string(data)
+}
+
 // TestEditedDockerfile edits an instruction of the app-v2 Dockerfile: the hints follow the new text, the
 // mismatch with the image is one diagnostic, size hints go, cache hints stay; then the settings turn the
 // cache hints off and the failure threshold hides the warnings.
 func TestEditedDockerfile(t *testing.T) {
-	dir := appWorkspace(t)
-	c := startServer(t, dir, nil)
-	path := filepath.Join(dir, "Dockerfile")
-	data, _ := os.ReadFile(path)
-	text := string(data)
-	u := c.open(path, text)
-	c.waitHints(u, func(hs []lsp.InlayHint) bool { return countLabel(hs, "cached") == 20 })
+	c, u, text := openApp(t)
 
 	edited := strings.Replace(text, "ENV APP_VERSION=\"${VERSION}\" FEATURE_SEARCH=on", "ENV APP_VERSION=\"${VERSION}\" FEATURE_SEARCH=\"off ✓\"", 1)
 	c.change(u, 2, edited)
@@ -80,13 +89,7 @@ func TestEditedDockerfile(t *testing.T) {
 // yet): the size and cache hints above it stay as they were, the broken line and those after it show none,
 // and the parse error explains it without a second "no cache prediction" diagnostic.
 func TestHintsWhileTyping(t *testing.T) {
-	dir := appWorkspace(t)
-	c := startServer(t, dir, nil)
-	path := filepath.Join(dir, "Dockerfile")
-	data, _ := os.ReadFile(path)
-	text := string(data)
-	u := c.open(path, text)
-	c.waitHints(u, func(hs []lsp.InlayHint) bool { return countLabel(hs, "cached") == 20 })
+	c, u, text := openApp(t)
 	above := 0
 	for line, labels := range hintsByLine(c.hints(u)) {
 		if line < 21 && slices.Contains(labels, "cached") {
