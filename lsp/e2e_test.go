@@ -17,20 +17,9 @@ import (
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
+	"github.com/layerlint/layerlint/internal/tooltest"
 	"github.com/layerlint/layerlint/lsp"
 )
-
-// requireTool skips the test when a tool is missing, and fails it under LAYERLINT_REQUIRE_TOOLS=1.
-func requireTool(t *testing.T, what string, ok bool) {
-	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("LAYERLINT_REQUIRE_TOOLS") == "1" {
-		t.Fatalf("%s is missing and LAYERLINT_REQUIRE_TOOLS=1", what)
-	}
-	t.Skipf("%s is missing", what)
-}
 
 var buildOnce struct {
 	sync.Once
@@ -138,11 +127,11 @@ func TestBinary(t *testing.T) {
 // TestNodeClient runs lsp/testdata/node-client/client.js: Microsoft's vscode-jsonrpc and
 // vscode-languageserver-protocol driving the built layerls against the app-v2 image.
 func TestNodeClient(t *testing.T) {
-	_, err := exec.LookPath("node")
-	requireTool(t, "node", err == nil)
+	tooltest.Require(t, "node", "nodejs")
 	clientDir := filepath.Join(repoRoot(t), "lsp", "testdata", "node-client")
-	_, err = os.Stat(filepath.Join(clientDir, "node_modules", "vscode-languageserver-protocol"))
-	requireTool(t, "lsp/testdata/node-client/node_modules (npm ci --prefix lsp/testdata/node-client)", err == nil)
+	if _, err := os.Stat(filepath.Join(clientDir, "node_modules", "vscode-languageserver-protocol")); err != nil {
+		tooltest.Missing(t, "lsp/testdata/node-client/node_modules", "npm ci --prefix lsp/testdata/node-client")
+	}
 	bin := buildLayerls(t)
 	dir := appWorkspace(t)
 	cmd := exec.Command("node", filepath.Join(clientDir, "client.js"), bin, dir)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/layerlint/layerlint/internal/tooltest"
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/source/registrytest"
 )
@@ -198,22 +199,10 @@ func TestDiffBadInput(t *testing.T) {
 	}
 }
 
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("LAYERLINT_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s not found (LAYERLINT_REQUIRE_TOOLS=1)", name)
-		}
-		t.Skipf("%s not found; install it to run this test", name)
-	}
-	return p
-}
-
 // TestDiffSameAcrossSources converts the buildah-built docker-archives with skopeo into an OCI layout and pushes
 // them to a real registry, then checks that layerdiff gives the same answer from each.
 func TestDiffSameAcrossSources(t *testing.T) {
-	skopeo := requireTool(t, "skopeo")
+	skopeo := tooltest.Require(t, "skopeo", "skopeo")
 	host := registrytest.Start(t)
 	dir := t.TempDir()
 	copyImage := func(src, dst string) {

@@ -7,29 +7,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// requireTool skips the test when a program is missing, and fails it instead
-// under LAYERLINT_REQUIRE_TOOLS=1 (scripts/test.sh), so CI never passes by
-// skipping.
-func requireTool(t *testing.T, name, pkg string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err == nil {
-		return
-	}
-	if os.Getenv("LAYERLINT_REQUIRE_TOOLS") == "1" {
-		t.Fatalf("%s not found and LAYERLINT_REQUIRE_TOOLS=1 (apt-get install %s)", name, pkg)
-	}
-	t.Skipf("%s not found (apt-get install %s)", name, pkg)
-}
+	"github.com/layerlint/layerlint/internal/tooltest"
+)
 
 // TestPreCommitTryRepo runs the hook in .pre-commit-hooks.yaml the way users
 // do, with the real pre-commit: `pre-commit try-repo` builds layerlint with
 // `go install ./...` (language: golang) from a snapshot of this repository and
 // runs it on a bad and a clean Dockerfile in another repository.
 func TestPreCommitTryRepo(t *testing.T) {
-	requireTool(t, "git", "git")
-	requireTool(t, "pre-commit", "pre-commit")
+	tooltest.Require(t, "git", "git")
+	tooltest.Require(t, "pre-commit", "pre-commit")
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)

@@ -14,27 +14,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/layerlint/layerlint/internal/tooltest"
 )
 
-// Require skips the test when buildah or Debian's busybox-static is missing,
-// and fails it instead when LAYERLINT_REQUIRE_TOOLS=1 (as scripts/test.sh
-// sets), so CI never passes by skipping.
+// Require ends the test (see tooltest) when buildah or Debian's busybox-static
+// is missing.
 func Require(t testing.TB) {
 	t.Helper()
-	for _, need := range []struct{ path, pkg string }{{"buildah", "buildah"}, {"/bin/busybox", "busybox-static"}} {
-		var err error
-		if filepath.IsAbs(need.path) {
-			_, err = os.Stat(need.path)
-		} else {
-			_, err = exec.LookPath(need.path)
-		}
-		if err == nil {
-			continue
-		}
-		if os.Getenv("LAYERLINT_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s not found and LAYERLINT_REQUIRE_TOOLS=1 (apt-get install %s)", need.path, need.pkg)
-		}
-		t.Skipf("%s not found: skipping a test that builds with buildah (apt-get install %s)", need.path, need.pkg)
+	tooltest.Require(t, "buildah", "buildah")
+	if _, err := os.Stat("/bin/busybox"); err != nil {
+		tooltest.Missing(t, "/bin/busybox", "apt-get install busybox-static")
 	}
 }
 

@@ -13,14 +13,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/layerlint/layerlint/internal/tooltest"
 )
 
 // Binary is where Debian's docker-registry package installs the server.
 const Binary = "/usr/bin/docker-registry"
-
-// RequireToolsEnv names the variable that turns a missing registry binary
-// from a skipped test into a failure; CI sets it to 1.
-const RequireToolsEnv = "LAYERLINT_REQUIRE_TOOLS"
 
 const startTimeout = 15 * time.Second
 
@@ -32,11 +30,7 @@ const startTimeout = 15 * time.Second
 func Start(t testing.TB) (host string) {
 	t.Helper()
 	if _, err := os.Stat(Binary); err != nil {
-		msg := fmt.Sprintf("registrytest: %s not found (apt-get install docker-registry)", Binary)
-		if os.Getenv(RequireToolsEnv) == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		tooltest.Missing(t, "registrytest: "+Binary, "apt-get install docker-registry")
 	}
 	dir := t.TempDir()
 	// Another process can take the port between our probe and the server's
