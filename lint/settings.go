@@ -67,12 +67,7 @@ func settingSize(v any) (int64, error) {
 		}
 		return int64(v), nil
 	case string:
-		n, err := layerdiff.ParseSize(v)
-		if err == nil && n < 0 {
-			// ParseSize lets a value just over MaxInt64 wrap around.
-			return 0, fmt.Errorf("invalid size %q: too large", v)
-		}
-		return n, err
+		return layerdiff.ParseSize(v)
 	}
 	return 0, fmt.Errorf("invalid size %v: want a number of bytes or a string like 50MB", v)
 }
