@@ -1,7 +1,7 @@
 -- Headless end-to-end test of the layerls plugin against the real server:
 --   LAYERLS_BIN=/path/to/layerls LAYERLS_FIXTURE=editors/testdata/app-v2 \
 --     nvim --headless -u test/minimal_init.lua -c "luafile test/layerls_spec.lua"
--- It opens the fixture's Dockerfile (a symlink to the one app-v2.tar was built
+-- It opens the fixture's Dockerfile (a copy of the one app-v2.tar was built
 -- from, with a .layerlint.yaml naming that image and context), waits for the
 -- server's diagnostics and inlay hints, checks them, edits the buffer and
 -- checks that the hints follow. Neovim 0.7-0.9 show hints as virtual text
