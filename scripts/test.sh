@@ -2,7 +2,7 @@
 # scripts/test.sh is layerlint's one test command (CI runs it through .ci/run).
 #
 # On a Debian bookworm machine as root it installs what the tests need when it
-# is missing (buildah, skopeo, docker-registry, busybox-static, neovim,
+# is missing (buildah, skopeo, docker.io, docker-registry, busybox-static, neovim,
 # patchelf, unzip, staticcheck), then runs, in order:
 #
 #   deps         system packages and Go tools
@@ -49,6 +49,9 @@ step_deps() {
 	local missing=()
 	command -v buildah >/dev/null 2>&1 || missing+=(buildah)
 	command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+	# A real Docker daemon with BuildKit (internal/dockertest): Debian's
+	# dockerd and client, started by the tests on a private socket.
+	[ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || missing+=(docker.io)
 	[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 	if ! dpkg-query -W -f='${Status}\n' busybox-static 2>/dev/null | grep -q 'install ok installed'; then
 		missing+=(busybox-static)
@@ -76,6 +79,7 @@ step_deps() {
 	fi
 	echo "buildah:         $(buildah --version 2>&1)"
 	echo "skopeo:          $(skopeo --version 2>&1)"
+	echo "docker.io:       $(/usr/bin/docker --version 2>&1)"
 	echo "docker-registry: $(dpkg-query -W -f='${Version}' docker-registry 2>/dev/null || echo present)"
 	echo "busybox-static:  $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo present)"
 	echo "neovim:          $(nvim --version 2>&1 | head -n 1)"
