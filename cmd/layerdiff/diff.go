@@ -48,7 +48,8 @@ Images are read as streams and never extracted. References use skopeo's transpor
 A change of modification time alone is not a modification unless --mtime is given. Sizes are bytes of
 uncompressed layers. Layer listings are cached by DiffID in $XDG_CACHE_HOME/layerlint (--no-cache to skip).
 
-Exit codes: 0 identical files and config, 1 different (or --fail-on-growth exceeded), 2 bad usage or input.`,
+Exit codes: 0 identical files and config, 1 different, 2 bad usage or input. With --fail-on-growth SIZE the
+exit code is a size budget instead: 0 when B grew by SIZE or less (whatever else differs), 1 when it grew more.`,
 		Example: `  layerdiff testdata/images/app-v1.tar testdata/images/app-v2.tar
   layerdiff --format json oci:build/layout:v1 localhost:5000/app:v2
   layerdiff --content --format markdown app-v1.tar app-v2.tar > diff.md`,
@@ -70,7 +71,7 @@ Exit codes: 0 identical files and config, 1 different (or --fail-on-growth excee
 	fl.BoolVar(&f.content, "content", false, "show unified diffs of changed text files")
 	fl.StringVar(&f.contentMax, "content-max", "1MB", "largest file whose contents --content compares")
 	fl.StringVar(&f.platform, "platform", "", "platform to pick from multi-platform images (os/arch[/variant]); default: this machine's")
-	fl.StringVar(&f.failOnGrowth, "fail-on-growth", "", "exit 1 when B is more than SIZE larger than A (e.g. 10MB)")
+	fl.StringVar(&f.failOnGrowth, "fail-on-growth", "", "size budget: exit 1 only when B is more than SIZE larger than A, else 0 (e.g. 10MB)")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the layer listing cache")
 	fl.BoolVar(&f.noVerify, "no-verify", false, "skip checking each layer's bytes against its DiffID")
 	return cmd
@@ -150,10 +151,15 @@ func runDiff(cmd *cobra.Command, f diffFlags, refA, refB string) (int, error) {
 	if err := render(cmd.OutOrStdout(), rep, useColor(cmd.OutOrStdout())); err != nil {
 		return exitError, err
 	}
-	if growthLimit >= 0 && rep.Summary.Growth > growthLimit {
-		fmt.Fprintf(stderr, "layerdiff: %s grew by %s, more than --fail-on-growth %s\n", refB,
-			layerdiff.FormatSize(rep.Summary.Growth), strings.TrimSpace(f.failOnGrowth))
-		return exitDifferent, nil
+	// With --fail-on-growth the exit code is a size budget, for CI: only growth beyond it fails, whatever else
+	// differs.
+	if growthLimit >= 0 {
+		if rep.Summary.Growth > growthLimit {
+			fmt.Fprintf(stderr, "layerdiff: %s grew by %s, more than --fail-on-growth %s\n", refB,
+				layerdiff.FormatSize(rep.Summary.Growth), strings.TrimSpace(f.failOnGrowth))
+			return exitDifferent, nil
+		}
+		return exitSame, nil
 	}
 	if rep.Summary.Identical {
 		return exitSame, nil

@@ -113,12 +113,28 @@ func TestDiffIdenticalExitsZero(t *testing.T) {
 	}
 }
 
+// TestDiffFailOnGrowth checks --fail-on-growth as a CI size budget: app-v2 differs from app-v1 and is 22,016
+// bytes larger, so the exit code depends on the budget alone, not on the difference.
 func TestDiffFailOnGrowth(t *testing.T) {
-	if code, _, errOut := layerdiffCmd(t, "--fail-on-growth", "1kB", "--format", "json", appV1, appV2); code != exitDifferent || !strings.Contains(errOut, "more than --fail-on-growth") {
-		t.Errorf("growth over the limit: exit %d, stderr %q", code, errOut)
-	}
-	if code, _, errOut := layerdiffCmd(t, "--fail-on-growth", "10MB", appV1, appV1); code != exitSame {
-		t.Errorf("no growth: exit %d, stderr %q", code, errOut)
+	for _, c := range []struct {
+		budget string
+		a, b   string
+		want   int
+	}{
+		{"1kB", appV1, appV2, exitDifferent},
+		{"22015", appV1, appV2, exitDifferent},
+		{"22016", appV1, appV2, exitSame},
+		{"1GB", appV1, appV2, exitSame},
+		{"10MB", appV1, appV1, exitSame},
+		{"0", appV2, appV1, exitSame}, // B shrank
+	} {
+		code, _, errOut := layerdiffCmd(t, "--fail-on-growth", c.budget, "--format", "json", c.a, c.b)
+		if code != c.want {
+			t.Errorf("--fail-on-growth %s %s %s: exit %d, want %d (stderr %q)", c.budget, c.a, c.b, code, c.want, errOut)
+		}
+		if over := strings.Contains(errOut, "more than --fail-on-growth"); over != (c.want == exitDifferent) {
+			t.Errorf("--fail-on-growth %s: stderr %q", c.budget, errOut)
+		}
 	}
 }
 

@@ -2,8 +2,8 @@
 //
 //	layerdiff [flags] IMAGE_A IMAGE_B
 //
-// Exit codes, like diff(1): 0 the images' files and configs are identical, 1 they differ (or the growth
-// exceeds --fail-on-growth), 2 bad usage or input.
+// Exit codes, like diff(1): 0 the images' files and configs are identical, 1 they differ, 2 bad usage or
+// input. With --fail-on-growth SIZE the exit code is a size budget: 0 when B grew by SIZE or less, 1 when more.
 package main
 
 import (
