@@ -2,7 +2,7 @@
 # scripts/test.sh is layerlint's one test command (CI runs it through .ci/run).
 #
 # On a Debian bookworm machine as root it installs what the tests need when it
-# is missing (buildah, skopeo, docker.io, docker-registry, busybox-static, neovim,
+# is missing (buildah, skopeo, docker.io, debootstrap, docker-registry, busybox-static, neovim,
 # patchelf, unzip, staticcheck), then runs, in order:
 #
 #   deps         system packages and Go tools
@@ -52,6 +52,9 @@ step_deps() {
 	# A real Docker daemon with BuildKit (internal/dockertest): Debian's
 	# dockerd and client, started by the tests on a private socket.
 	[ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || missing+=(docker.io)
+	# A real Debian base image for the tests (internal/debiantest), built once
+	# per machine into ~/.cache/layerlint-fixtures.
+	[ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
 	[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 	if ! dpkg-query -W -f='${Status}\n' busybox-static 2>/dev/null | grep -q 'install ok installed'; then
 		missing+=(busybox-static)

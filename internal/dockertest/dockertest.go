@@ -220,11 +220,33 @@ func (d *Daemon) stop() error {
 
 func (d *Daemon) cleanup() error {
 	d.log.Close()
+	// dockerd can leave mounts behind (the default network namespace of
+	// `docker run`, exec/netns/default): detach them before removing.
+	unmountUnder(d.dir)
 	// The vfs driver leaves plain directories; some hold read-only files.
 	if err := os.RemoveAll(d.dir); err != nil {
 		return fmt.Errorf("removing %s: %w", d.dir, err)
 	}
 	return nil
+}
+
+// unmountUnder detaches every mount point under dir, deepest first.
+func unmountUnder(dir string) {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	var points []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && (f[4] == dir || strings.HasPrefix(f[4], dir+"/")) {
+			points = append(points, f[4])
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(points)))
+	for _, p := range points {
+		_ = syscall.Unmount(p, syscall.MNT_DETACH)
+	}
 }
 
 // tail returns the end of the daemon's log, for errors.
