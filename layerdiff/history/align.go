@@ -9,6 +9,7 @@ package history
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -42,6 +43,14 @@ type Step struct {
 	DiffID string
 	// Base reports that the step belongs to the base image: it is not one of the Dockerfile's instructions.
 	Base bool
+	// Stale reports an entry of the image's own build (after the base image's) that no instruction of the
+	// Dockerfile matches any more: the Dockerfile changed from there on, or lost instructions at its end.
+	Stale bool
+	// Rebuild says why an instruction has no step in the image, for each instruction from the first that
+	// differs from the image on: "instruction changed", "new instruction", "a step above was removed or
+	// changed", "base image changed", "no history" for the first, "after line N" for the rest. It is "" for
+	// instructions the image holds.
+	Rebuild string
 
 	// Size is the bytes of regular file contents the layer adds (as stored: a file the layer rewrites counts
 	// in full).
@@ -60,15 +69,25 @@ type Step struct {
 	Leftovers map[string]int64
 }
 
-// Option configures Align.
+// Option configures Align and AlignPrefix.
 type Option func(*options)
 
 type options struct {
-	target string
+	target    string
+	buildArgs map[string]string
+	base      *v1.ConfigFile
 }
 
 // WithTarget aligns the stage named target (as in docker build --target) instead of the last one.
 func WithTarget(stage string) Option { return func(o *options) { o.target = stage } }
+
+// WithBuildArgs gives the --build-arg values of the build, used to expand the base image's name in FROM.
+func WithBuildArgs(args map[string]string) Option { return func(o *options) { o.buildArgs = args } }
+
+// WithBase gives the config of the base image the Dockerfile's first stage is built FROM, when the caller has
+// it (from a local store, say): its history length is then where the Dockerfile's entries start, and an image
+// whose first layers are not the base's was built FROM another image.
+func WithBase(cfg *v1.ConfigFile) Option { return func(o *options) { o.base = cfg } }
 
 // MismatchError says which Dockerfile line and which history entry disagree.
 type MismatchError struct {
@@ -82,13 +101,18 @@ type MismatchError struct {
 	Reason string
 }
 
-// Error implements error.
+// Error implements error. It never quotes the same text twice: when the instruction and the history entry
+// read alike, only the reason says what differs.
 func (e *MismatchError) Error() string {
-	if e.History < 0 {
-		return fmt.Sprintf("dockerfile line %d (%s) does not match the image: %s", e.Line, quoteShort(e.Instruction), e.Reason)
+	instr := quoteShort(e.Instruction)
+	switch {
+	case e.History < 0:
+		return fmt.Sprintf("dockerfile line %d (%s) does not match the image: %s", e.Line, instr, e.Reason)
+	case collapse(e.Instruction) == collapse(e.CreatedBy):
+		return fmt.Sprintf("dockerfile line %d (%s) does not match history entry %d: %s", e.Line, instr, e.History, e.Reason)
 	}
-	return fmt.Sprintf("dockerfile line %d (%s) does not match history entry %d (%s): %s",
-		e.Line, quoteShort(e.Instruction), e.History, quoteShort(e.CreatedBy), e.Reason)
+	a, b := quotePair(e.Instruction, e.CreatedBy)
+	return fmt.Sprintf("dockerfile line %d (%s) does not match history entry %d (%s): %s", e.Line, a, e.History, b, e.Reason)
 }
 
 // instr is an instruction of the stages that make the target image, in build order.
@@ -100,23 +124,17 @@ type instr struct {
 // Align aligns an image's history with its layers and, when df is non-nil, with the instructions of the final
 // stage (and of the stages it is built FROM). It returns one step per history entry, oldest first, plus one
 // per ONBUILD instruction the builder did not record. Every step with a layer is measured. A Dockerfile that
-// does not fit the image gives a *MismatchError.
+// does not fit the image in full gives a *MismatchError naming the first line that differs; AlignPrefix keeps
+// the part that fits.
 func Align(img *layerdiff.Image, df *parser.Result, opts ...Option) ([]Step, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	steps, err := historySteps(img)
+	a, err := AlignPrefix(img, df, opts...)
 	if err != nil {
 		return nil, err
 	}
-	if df != nil {
-		if steps, err = alignDockerfile(steps, df, o.target); err != nil {
-			return nil, err
-		}
+	if err := a.Err(); err != nil {
+		return nil, err
 	}
-	measure(img, steps)
-	return steps, nil
+	return a.Steps, nil
 }
 
 // historySteps makes one step per history entry and gives each non-empty one its layer.
@@ -137,7 +155,7 @@ func historySteps(img *layerdiff.Image) ([]Step, error) {
 	k := 0
 	for i, h := range hist {
 		s := Step{Stage: -1, History: i, CreatedBy: h.CreatedBy, Empty: h.EmptyLayer, Layer: -1, Base: true}
-		s.Command = ParseCreatedBy(h.CreatedBy).Command
+		s.Command = parseEntry(h).Command
 		if !h.EmptyLayer {
 			if k >= len(img.Layers) {
 				return nil, fmt.Errorf("%s: history records more layers than the image's %d", img.Name, len(img.Layers))
@@ -153,57 +171,20 @@ func historySteps(img *layerdiff.Image) ([]Step, error) {
 	return steps, nil
 }
 
-// alignDockerfile matches the instructions that build the target stage with the tail of steps.
-func alignDockerfile(steps []Step, df *parser.Result, target string) ([]Step, error) {
-	chain, err := stageChain(df, target)
-	if err != nil {
-		return nil, err
-	}
-	if len(chain) > 0 && steps[0].History < 0 {
-		return nil, &MismatchError{Line: line(chain[0].cmd), Instruction: text(chain[0].cmd), History: -1,
-			Reason: "the image has no history to compare with"}
-	}
-	var tail []Step // built newest first
-	j := len(steps) - 1
-	for i := len(chain) - 1; i >= 0; i-- {
-		in := chain[i]
-		start, end := lines(in.cmd)
-		s := Step{Line: start, EndLine: end, Instruction: text(in.cmd), Command: strings.ToUpper(in.cmd.Name()),
-			Stage: in.stage, History: -1, Empty: true, Layer: -1}
-		_, onbuild := in.cmd.(*instructions.OnbuildCommand)
-		if j < 0 {
-			if onbuild {
-				tail = append(tail, s)
-				continue
-			}
-			return nil, &MismatchError{Line: start, Instruction: s.Instruction, History: -1,
-				Reason: fmt.Sprintf("the history has %d entries, too few for the Dockerfile's instructions", len(steps))}
-		}
-		ok, reason := matchInstruction(in.cmd, ParseCreatedBy(steps[j].CreatedBy))
-		if !ok {
-			if onbuild {
-				tail = append(tail, s) // BuildKit writes no history for ONBUILD
-				continue
-			}
-			return nil, &MismatchError{Line: start, Instruction: s.Instruction, History: steps[j].History,
-				CreatedBy: steps[j].CreatedBy, Reason: reason}
-		}
-		h := steps[j]
-		s.History, s.CreatedBy, s.Empty, s.Layer, s.DiffID = h.History, h.CreatedBy, h.Empty, h.Layer, h.DiffID
-		tail = append(tail, s)
-		j--
-	}
-	out := steps[: j+1 : j+1]
-	for i := len(tail) - 1; i >= 0; i-- {
-		out = append(out, tail[i])
-	}
-	return out, nil
+// chain is what builds the target stage: its instructions after those of the stages it is built FROM, and the
+// first of those stages, whose FROM names the base image.
+type chain struct {
+	instrs []instr
+	// from is the first stage's FROM: its line, text and the base image's name with build arguments expanded.
+	fromLine int
+	fromText string
+	base     string
 }
 
 // stageChain returns the instructions that build the target stage (the last one when target is ""): its
 // own, after those of the stages it is built FROM.
-func stageChain(df *parser.Result, target string) ([]instr, error) {
-	stages, _, err := instructions.Parse(df.AST, nil)
+func stageChain(df *parser.Result, target string, buildArgs map[string]string) (*chain, error) {
+	stages, metaArgs, err := instructions.Parse(df.AST, nil)
 	if err != nil {
 		return nil, fmt.Errorf("parsing dockerfile: %w", err)
 	}
@@ -233,13 +214,29 @@ func stageChain(df *parser.Result, target string) ([]instr, error) {
 		}
 		i = parent
 	}
-	var chain []instr
+	c := &chain{}
 	for k := len(idx) - 1; k >= 0; k-- {
-		for _, c := range stages[idx[k]].Commands {
-			chain = append(chain, instr{cmd: c, stage: idx[k]})
+		for _, cmd := range stages[idx[k]].Commands {
+			c.instrs = append(c.instrs, instr{cmd: cmd, stage: idx[k]})
 		}
 	}
-	return chain, nil
+	first := stages[idx[len(idx)-1]]
+	if len(first.Location) > 0 {
+		c.fromLine = first.Location[0].Start.Line
+	}
+	c.fromText = strings.TrimSpace(first.SourceCode)
+	meta := map[string]string{}
+	for _, a := range metaArgs {
+		for _, kv := range a.Args {
+			if v, ok := buildArgs[kv.Key]; ok {
+				meta[kv.Key] = v
+			} else if kv.Value != nil {
+				meta[kv.Key] = *kv.Value
+			}
+		}
+	}
+	c.base = os.Expand(first.BaseName, func(k string) string { return meta[k] })
+	return c, nil
 }
 
 func lines(c instructions.Command) (start, end int) {

@@ -212,7 +212,7 @@ func TestAlignMismatch(t *testing.T) {
 		name:       "instruction missing from the image",
 		dockerfile: "FROM x\nRUN make\nENV A=1\nCMD [\"a\"]\n",
 		hist:       []v1.History{layer("/bin/sh -c make"), empty(`/bin/sh -c #(nop)  CMD ["a"]`)},
-		line:       3, entry: 0, reason: "want ENV, history entry is RUN",
+		line:       3, entry: 1, reason: "want ENV, history entry is CMD",
 	}, {
 		name:       "copy destination",
 		dockerfile: "FROM x\nCOPY a /srv/\n",
@@ -222,7 +222,7 @@ func TestAlignMismatch(t *testing.T) {
 		name:       "history too short",
 		dockerfile: "FROM x\nWORKDIR /a\nUSER app\n",
 		hist:       []v1.History{empty("USER app")},
-		line:       2, entry: -1, reason: "too few",
+		line:       2, entry: 0, reason: "want WORKDIR, history entry is USER",
 	}, {
 		name:       "env value",
 		dockerfile: "FROM x\nENV MODE=prod\n",

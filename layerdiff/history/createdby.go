@@ -20,6 +20,10 @@ const (
 	// DialectLegacy is the legacy Docker builder's and buildah's: "/bin/sh -c #(nop) COPY dir:<hash> in /app ",
 	// "/bin/sh -c #(nop)  CMD [\"sh\"]", and a bare "/bin/sh -c make" for RUN.
 	DialectLegacy
+	// DialectKaniko is kaniko's: the instruction as written, "RUN chmod +x /x", "ADD README.md /f", with no
+	// shell prefix and no marker. Config steps ("ENV A=b") read the same as BuildKit's and parse as
+	// DialectBuildKit; only RUN, COPY and ADD without BuildKit's marker are told apart.
+	DialectKaniko
 )
 
 // String returns "buildkit", "legacy" or "unknown".
@@ -29,6 +33,8 @@ func (d Dialect) String() string {
 		return "buildkit"
 	case DialectLegacy:
 		return "legacy"
+	case DialectKaniko:
+		return "kaniko"
 	}
 	return "unknown"
 }
@@ -66,8 +72,9 @@ var shells = map[string]bool{
 	"busybox": true, "cmd": true, "cmd.exe": true, "powershell": true, "powershell.exe": true, "pwsh": true,
 }
 
-// ParseCreatedBy takes apart the created_by text of a history entry written by BuildKit, the legacy builder or
-// buildah. Text it does not recognise gives a CreatedBy with DialectUnknown and the whole text as Body.
+// ParseCreatedBy takes apart the created_by text of a history entry written by BuildKit, the legacy builder,
+// buildah or kaniko. Text it does not recognise gives a CreatedBy with DialectUnknown and the whole text as
+// Body.
 func ParseCreatedBy(s string) CreatedBy {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -89,10 +96,14 @@ func ParseCreatedBy(s string) CreatedBy {
 		cb.Dialect = DialectLegacy
 		return cb
 	}
-	// BuildKit writes config-only steps as "KEYWORD args" with no marker.
-	if kw, _ := cutToken(s); keywords[kw] && kw != "RUN" {
+	// BuildKit writes config-only steps as "KEYWORD args" with no marker; kaniko writes every step as the
+	// instruction itself, so a RUN, COPY or ADD without BuildKit's marker is kaniko's.
+	if kw, _ := cutToken(s); keywords[kw] {
 		cb := parseKeyword(s)
 		cb.Dialect = DialectBuildKit
+		if kw == "RUN" || kw == "COPY" || kw == "ADD" {
+			cb.Dialect = DialectKaniko
+		}
 		return cb
 	}
 	// The legacy builder and buildah write a RUN as the command line alone.

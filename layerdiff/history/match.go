@@ -77,7 +77,8 @@ func matchRun(c *instructions.RunCommand, cb CreatedBy) (bool, string) {
 		if joined == collapse(strings.Join(c.CmdLine, " ")) {
 			return true, ""
 		}
-		return false, fmt.Sprintf("RUN command differs: history entry runs %s", quoteShort(joined))
+		_, g := quotePair(collapse(strings.Join(c.CmdLine, " ")), joined)
+		return false, fmt.Sprintf("RUN command differs: history entry runs %s", g)
 	}
 	want := collapse(strings.Join(c.CmdLine, " "))
 	candidates := []string{want}
@@ -93,7 +94,8 @@ func matchRun(c *instructions.RunCommand, cb CreatedBy) (bool, string) {
 	if slices.Contains(candidates, got) {
 		return true, ""
 	}
-	return false, fmt.Sprintf("RUN command differs: Dockerfile runs %s, history entry %s", quoteShort(want), quoteShort(got))
+	w, g := quotePair(want, got)
+	return false, fmt.Sprintf("RUN command differs: Dockerfile runs %s, history entry %s", w, g)
 }
 
 // matchDest compares a COPY's or ADD's destination with the last word of the history entry: BuildKit writes
@@ -354,4 +356,29 @@ func quoteShort(s string) string {
 		s = string(r[:57]) + "..."
 	}
 	return strconv.Quote(s)
+}
+
+// quotePair quotes two texts that differ for a message, each shortened to about 60 characters around the
+// first place where they differ, so that the quotes never read alike.
+func quotePair(a, b string) (string, string) {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) <= 60 && len(rb) <= 60 {
+		return strconv.Quote(a), strconv.Quote(b)
+	}
+	d := 0
+	for d < len(ra) && d < len(rb) && ra[d] == rb[d] {
+		d++
+	}
+	from := max(d-20, 0)
+	cut := func(r []rune) string {
+		s := string(r[min(from, len(r)):min(from+57, len(r))])
+		if from > 0 {
+			s = "..." + s
+		}
+		if from+57 < len(r) {
+			s += "..."
+		}
+		return strconv.Quote(s)
+	}
+	return cut(ra), cut(rb)
 }
