@@ -47,8 +47,8 @@ type Step struct {
 	// Dockerfile matches any more: the Dockerfile changed from there on, or lost instructions at its end.
 	Stale bool
 	// Rebuild says why an instruction has no step in the image, for each instruction from the first that
-	// differs from the image on: "instruction changed", "new instruction", "a step above was removed or
-	// changed", "base image changed", "no history" for the first, "after line N" for the rest. It is "" for
+	// differs from the image on: "instruction changed", "new instruction", "a step above was removed",
+	// "base image changed", "no history" for the first, "after line N" for the rest. It is "" for
 	// instructions the image holds.
 	Rebuild string
 

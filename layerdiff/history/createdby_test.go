@@ -40,6 +40,10 @@ func TestParseCreatedBy(t *testing.T) {
 		{"/bin/sh -c --mount=type=cache,target=/root/.cache go build", CreatedBy{DialectLegacy, "RUN", "go build", nil, sh}},
 		{`/bin/sh -c ["/bin/busybox", "--install"]`, CreatedBy{DialectLegacy, "RUN", `["/bin/busybox", "--install"]`, nil, sh}},
 		{"cmd /S /C echo hi", CreatedBy{DialectLegacy, "RUN", "echo hi", nil, []string{"cmd", "/S", "/C"}}},
+		// kaniko: the instruction as written.
+		{"RUN chmod +x /x", CreatedBy{DialectKaniko, "RUN", "chmod +x /x", nil, nil}},
+		{"ADD README.md /f", CreatedBy{DialectKaniko, "ADD", "README.md /f", nil, nil}},
+		{`RUN ["/x", "--check"]`, CreatedBy{DialectKaniko, "RUN", `["/x", "--check"]`, nil, nil}},
 		// Not a builder's.
 		{"", CreatedBy{}},
 		{"echo hi", CreatedBy{Command: "RUN", Body: "echo hi"}},

@@ -216,15 +216,17 @@ func (al *aligner) rebuildReason(i, j int, diverged *MismatchError, c *chain) st
 	case j >= len(al.hist):
 		return "new instruction"
 	}
-	if al.cbs[j].Command != strings.ToUpper(al.ins[i].cmd.Name()) {
-		// Another keyword: an instruction inserted here, unless the next one matches the entry, in which
-		// case the step the image holds was removed.
-		if i+1 < len(al.ins) {
-			if ok, _ := matchInstruction(al.ins[i+1].cmd, al.cbs[j]); ok {
-				return "new instruction"
-			}
+	// An instruction inserted here leaves the entry to the next one; a step removed above leaves the next
+	// entry to this one.
+	if i+1 < len(al.ins) {
+		if ok, _ := matchInstruction(al.ins[i+1].cmd, al.cbs[j]); ok {
+			return "new instruction"
 		}
-		return "a step above was removed or changed"
+	}
+	if j+1 < len(al.hist) {
+		if ok, _ := matchInstruction(al.ins[i].cmd, al.cbs[j+1]); ok {
+			return "a step above was removed"
+		}
 	}
 	return "instruction changed"
 }
@@ -300,13 +302,14 @@ func (al *aligner) boundary(img *layerdiff.Image, c *chain, o *options) (int, Bo
 	if strings.EqualFold(c.base, "scratch") {
 		return 0, BoundaryScratch, nil
 	}
+	var changed *MismatchError
 	if o.base != nil {
 		n := len(o.base.History)
-		if n > len(al.hist) || !baseLayersMatch(img, o.base) {
-			return min(n, len(al.hist)), BoundaryBase, fromDiffers(min(n, len(al.hist)),
-				fmt.Sprintf("base image changed: the image's first layers are not those of %s", c.base))
+		if n <= len(al.hist) && baseLayersMatch(img, o.base) {
+			return n, BoundaryBase, nil
 		}
-		return n, BoundaryBase, nil
+		// Another base: where this one's entries end the other signs say.
+		changed = fromDiffers(len(al.hist), fmt.Sprintf("base image changed: the image's first layers are not those of %s", c.base))
 	}
 	if al.builder == BuilderBuildah {
 		// The stage's first entry says "FROM <base>" with the name as the Dockerfile wrote it; later entries
@@ -317,13 +320,16 @@ func (al *aligner) boundary(img *layerdiff.Image, c *chain, o *options) (int, Bo
 				continue
 			}
 			if sameImageName(name, c.base) {
-				return j, BoundaryMark, nil
+				return j, BoundaryMark, changed
 			}
 			return j, BoundaryMark, fromDiffers(j, "base image changed: the image was built FROM "+name)
 		}
 	}
 	start, kind := al.bestOffset()
-	return start, kind, nil
+	if changed != nil && start < len(al.hist) {
+		changed.History, changed.CreatedBy = start, al.hist[start].CreatedBy
+	}
+	return start, kind, changed
 }
 
 // baseLayersMatch reports whether the image's history and layers begin with the base image's.

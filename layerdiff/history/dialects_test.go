@@ -5,26 +5,24 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/layerlint/layerlint/internal/buildahtest"
+	"github.com/layerlint/layerlint/layerdiff"
 )
 
-// TestAlignBuildahDialects builds testdata/history/dialects with buildah on top of the base image and aligns
-// the result with its Dockerfile: a final stage FROM an earlier stage, RUN --mount, exec-form RUN, SHELL,
-// ONBUILD, a relative WORKDIR and COPY. It also checks the leftovers and waste the Dockerfile makes on purpose.
-func TestAlignBuildahDialects(t *testing.T) {
+// TestAlignBuilderDialects builds testdata/history/dialects with buildah and with BuildKit on top of the base
+// image and aligns each result with its Dockerfile: a final stage FROM an earlier stage, RUN --mount,
+// exec-form RUN, SHELL, ONBUILD, a relative WORKDIR and COPY. It also checks the leftovers and waste the
+// Dockerfile makes on purpose.
+func TestAlignBuilderDialects(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds an image with buildah")
+		t.Skip("builds images with buildah and BuildKit")
 	}
-	b := buildahtest.New(t)
-	dir := t.TempDir()
-	b.LoadArchive(filepath.Join(testdata, "images", "base.tar"), "localhost/layerlint/base:latest")
-	ctxDir := filepath.Join(testdata, "history", "dialects")
-	b.Build(filepath.Join(ctxDir, "Dockerfile"), ctxDir, "localhost/dialects:test", "--timestamp", "1700000000")
-	archive := filepath.Join(dir, "dialects.tar")
-	b.Archive("localhost/dialects:test", archive, "dialects:test")
+	for _, b := range realBuilders(t) {
+		t.Run(b.name, func(t *testing.T) { checkDialects(t, buildImage(t, b, "dialects", "Dockerfile", "dialects:"+b.name), b.name) })
+	}
+}
 
-	img := readImage(t, archive)
-	dfPath := filepath.Join(ctxDir, "Dockerfile")
+func checkDialects(t *testing.T, img *layerdiff.Image, builder string) {
+	dfPath := filepath.Join(testdata, "history", "dialects", "Dockerfile")
 	steps, err := Align(img, readDockerfile(t, dfPath))
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +33,8 @@ func TestAlignBuildahDialects(t *testing.T) {
 			byLine[s.Line] = s
 		}
 	}
-	// Every instruction but the two FROMs has a step, and buildah records them all (ONBUILD and ARG too).
+	// Every instruction but the two FROMs has a step, and buildah records them all (ONBUILD and ARG too);
+	// BuildKit records all but ONBUILD, and makes a layer for WORKDIR.
 	lines := instructionLines(t, dfPath)
 	if len(byLine) != len(lines) {
 		t.Errorf("%d Dockerfile steps, want %d (lines %v)", len(byLine), len(lines), lines)
@@ -46,10 +45,11 @@ func TestAlignBuildahDialects(t *testing.T) {
 			t.Errorf("line %d has no step", l)
 			continue
 		}
-		if s.History < 0 {
-			t.Errorf("line %d (%s): no history entry", l, s.Instruction)
+		if onbuild := s.Command == "ONBUILD" && builder == "buildkit"; (s.History < 0) != onbuild {
+			t.Errorf("line %d (%s): history entry %d", l, s.Instruction, s.History)
 		}
-		if (s.Command == "RUN" || s.Command == "COPY") == (s.Layer < 0) {
+		layered := s.Command == "RUN" || s.Command == "COPY" || (s.Command == "WORKDIR" && builder == "buildkit")
+		if layered == (s.Layer < 0) {
 			t.Errorf("line %d (%s): layer %d", l, s.Command, s.Layer)
 		}
 	}
