@@ -17,7 +17,9 @@ func TestAlignBuilderDialects(t *testing.T) {
 		t.Skip("builds images with buildah and BuildKit")
 	}
 	for _, b := range realBuilders(t) {
-		t.Run(b.name, func(t *testing.T) { checkDialects(t, buildImage(t, b, "dialects", "Dockerfile", "dialects:"+b.name), b.name) })
+		t.Run(b.name, func(t *testing.T) {
+			checkDialects(t, buildImage(t, b, "dialects", "Dockerfile", "dialects:"+b.name), b.name)
+		})
 	}
 }
 

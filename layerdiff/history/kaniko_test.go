@@ -10,7 +10,9 @@ import (
 // kaniko cannot run here (it rewrites the root file system it runs in), so its dialect is tested with literal
 // histories in the form kaniko writes them: created_by is the instruction as written, the author is "kaniko",
 // and instructions that make no layer may have no entry at all.
-func kanikoEntry(createdBy string) v1.History { return v1.History{Author: "kaniko", CreatedBy: createdBy} }
+func kanikoEntry(createdBy string) v1.History {
+	return v1.History{Author: "kaniko", CreatedBy: createdBy}
+}
 
 const kanikoDockerfile = `FROM debian:bookworm
 ENV APP=/srv/app

@@ -198,7 +198,6 @@ func firstInstructionFrom(a *Alignment, n int) int {
 	return first
 }
 
-
 // TestPrefixMultiStage aligns a multi-stage build whose final stage reads the build stage with COPY --from:
 // only the final stage's instructions are in the image, so an edit of the build stage leaves the alignment
 // whole, and an edit of the final stage ends it there.
