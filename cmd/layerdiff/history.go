@@ -28,8 +28,9 @@ type historyFlags struct {
 }
 
 // newHistoryCommand returns `layerdiff history`: an image's steps, like docker history, aligned with the
-// Dockerfile lines that made them and measured.
-func newHistoryCommand() *cobra.Command {
+// Dockerfile lines that made them and measured. It sets *code to exitDifferent when the Dockerfile matches
+// only part of the image.
+func newHistoryCommand(code *int) *cobra.Command {
 	var f historyFlags
 	cmd := &cobra.Command{
 		Use:   "history [flags] IMAGE",
@@ -47,8 +48,14 @@ For each layer it measures:
   leftovers  bytes the layer leaves in package-manager caches (apt, apk, yum, dnf, pip, npm, yarn, go, cargo)
              and temporary directories (/tmp, /var/tmp)
 
-It fails when the Dockerfile does not fit the image, naming the line and the history entry that disagree.
-The history of BuildKit, the legacy Docker builder and buildah is understood. IMAGE is any reference
+The Dockerfile is aligned with the image up to the first instruction that differs (a builder reuses a step
+only when it reused all before it): lines above it show their steps; from it on each line says why it would
+be rebuilt ("rebuild: new instruction", "rebuild: after line 12"), and the image's own steps it no longer
+matches are marked (stale). A closing line names where the match ends and why. The history of BuildKit, the
+legacy Docker builder, buildah and kaniko is understood.
+
+Exit codes: 0 printed (and, with --dockerfile, the whole Dockerfile matches the image), 1 printed, but the
+Dockerfile matches only part of the image, 2 bad usage or input. IMAGE is any reference
 layerdiff accepts (docker-archive:PATH, oci:DIR, docker-daemon:NAME:TAG, docker://..., a bare path to a .tar).`,
 		Example: `  layerdiff history testdata/images/app-v2.tar
   layerdiff history --dockerfile testdata/images/app-v2/Dockerfile --format json testdata/images/app-v2.tar`,
@@ -59,7 +66,7 @@ layerdiff accepts (docker-archive:PATH, oci:DIR, docker-daemon:NAME:TAG, docker:
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runHistory(cmd, f, args[0])
+			return runHistory(cmd, f, args[0], code)
 		},
 	}
 	fl := cmd.Flags()
@@ -73,7 +80,7 @@ layerdiff accepts (docker-archive:PATH, oci:DIR, docker-daemon:NAME:TAG, docker:
 	return cmd
 }
 
-func runHistory(cmd *cobra.Command, f historyFlags, ref string) error {
+func runHistory(cmd *cobra.Command, f historyFlags, ref string, code *int) error {
 	if f.format != "text" && f.format != "json" {
 		return usageError{fmt.Errorf("history: unknown --format %q: want text or json", f.format)}
 	}
@@ -114,14 +121,20 @@ func runHistory(cmd *cobra.Command, f historyFlags, ref string) error {
 	if f.target != "" {
 		alignOpts = append(alignOpts, history.WithTarget(f.target))
 	}
-	steps, err := history.Align(img, df, alignOpts...)
+	a, err := history.AlignPrefix(img, df, alignOpts...)
 	if err != nil {
 		if f.dockerfile != "" {
 			return fmt.Errorf("%s: %w", f.dockerfile, err)
 		}
 		return err
 	}
-	rep := history.NewReport(img, steps, f.top)
+	rep := history.NewReport(img, a.Steps, f.top)
+	if df != nil {
+		rep.Alignment = a.Summary()
+		if !a.Complete() {
+			*code = exitDifferent
+		}
+	}
 	if f.format == "json" {
 		enc := json.NewEncoder(cmd.OutOrStdout())
 		enc.SetIndent("", "  ")
@@ -168,14 +181,20 @@ func renderHistoryText(w io.Writer, rep *history.Report) error {
 			wasted = layerdiff.FormatSize(s.Wasted)
 		}
 		text := s.Instruction
-		if s.Line == 0 {
+		switch {
+		case s.Stale:
+			text = "(stale) " + s.CreatedBy
+		case s.Line == 0:
 			text = "(base) " + s.CreatedBy
+		case s.Rebuild != "":
+			text = "[rebuild: " + s.Rebuild + "] " + s.Instruction
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", line, layer, size, files, changes, wasted, oneLine(text, 72))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	renderAlignment(w, rep.Alignment)
 	if len(rep.WastedFiles) > 0 {
 		fmt.Fprintln(w, "\nLargest wasted files:")
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -210,6 +229,24 @@ func renderHistoryText(w io.Writer, rep *history.Report) error {
 		fmt.Fprintf(w, "  %s: %s\n", where, strings.Join(parts, ", "))
 	}
 	return nil
+}
+
+// renderAlignment says, when the Dockerfile matches only part of the image, where the match ends and why.
+func renderAlignment(w io.Writer, a *history.AlignmentSummary) {
+	if a == nil || a.Complete {
+		return
+	}
+	through := "no line of the Dockerfile"
+	if a.MatchedThrough > 0 {
+		through = fmt.Sprintf("the Dockerfile through line %d", a.MatchedThrough)
+	}
+	fmt.Fprintf(w, "\nThe image matches %s (%d of %d instructions).\n", through, a.Matched, a.Instructions)
+	if a.Diverged != nil {
+		fmt.Fprintf(w, "From line %d on it differs: %v.\n", a.Diverged.Line, a.Diverged)
+	}
+	if a.Stale > 0 {
+		fmt.Fprintf(w, "The image holds %d more steps of its own build that the Dockerfile no longer matches (stale).\n", a.Stale)
+	}
 }
 
 // oneLine returns the first line of s, cut to n runes.

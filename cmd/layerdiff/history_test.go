@@ -13,7 +13,8 @@ import (
 func historyCmd(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	cmd := newHistoryCommand()
+	var code int
+	cmd := newHistoryCommand(&code)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	var out bytes.Buffer
 	cmd.SetArgs(args)
@@ -102,13 +103,81 @@ func TestHistoryBadInput(t *testing.T) {
 		{[]string{"--top", "-1", appV2}, "--top"},
 		{[]string{"--dockerfile", "/nonexistent/Dockerfile", appV2}, "reading Dockerfile"},
 		{[]string{"/nonexistent/image.tar"}, "nonexistent"},
-		{[]string{"--dockerfile", "../../testdata/images/app-v1/Dockerfile", appV2}, "does not match history entry"},
-		{[]string{"--dockerfile", "../../testdata/history/mismatch/Dockerfile", appV2}, "line 30"},
+		{[]string{"--dockerfile", "../../testdata/history/dialects/hello.txt", appV2}, "unknown instruction"},
 	}
 	for _, tt := range tests {
 		_, err := historyCmd(t, tt.args...)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("history %v: err = %v, want one line containing %q", tt.args, err, tt.want)
 		}
+	}
+}
+
+// TestHistoryPrefix runs `layerdiff history` with a Dockerfile that matches app-v2 up to line 30: the steps
+// above it are shown with their layers, line 30 and those after it say why they would be rebuilt, the
+// image's later steps are marked stale, a closing line says where the match ends, and the exit code is 1.
+func TestHistoryPrefix(t *testing.T) {
+	dockerfile := "../../testdata/history/mismatch/Dockerfile"
+	code, out, stderr := layerdiffCmd(t, "history", "--dockerfile", dockerfile, appV2)
+	if code != exitDifferent || stderr != "" {
+		t.Fatalf("exit %d, stderr %q, want 1 and nothing", code, stderr)
+	}
+	historyGolden(t, "mismatch.text", out)
+	for _, want := range []string{
+		"The image matches the Dockerfile through line 28 (12 of 19 instructions).",
+		"From line 30 on it differs: dockerfile line 30",
+		"[rebuild: instruction changed] RUN echo",
+		"[rebuild: after line 30] VOLUME",
+		"(stale) |1 VERSION=2.0.0 /bin/sh -c echo \"<html><body>v2",
+		"The image holds 7 more steps of its own build",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = layerdiffCmd(t, "history", "--format", "json", "--dockerfile", dockerfile, appV2)
+	if code != exitDifferent {
+		t.Fatalf("json: exit %d", code)
+	}
+	var doc struct {
+		Steps     []map[string]any `json:"steps"`
+		Alignment struct {
+			Complete       bool   `json:"complete"`
+			Builder        string `json:"builder"`
+			Boundary       string `json:"boundary"`
+			Matched        int    `json:"matched"`
+			MatchedThrough int    `json:"matched_through"`
+			Stale          int    `json:"stale"`
+			Diverged       struct {
+				Line    int    `json:"line"`
+				History *int   `json:"history"`
+				Reason  string `json:"reason"`
+			} `json:"diverged"`
+		} `json:"alignment"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	al := doc.Alignment
+	if al.Complete || al.Builder != "buildah" || al.Boundary != "mark" || al.Matched != 12 || al.MatchedThrough != 28 ||
+		al.Stale != 7 || al.Diverged.Line != 30 || al.Diverged.History == nil || !strings.Contains(al.Diverged.Reason, "RUN command differs") {
+		t.Errorf("alignment %+v", al)
+	}
+	rebuild := 0
+	for _, s := range doc.Steps {
+		if r, ok := s["rebuild"].(string); ok && r != "" {
+			rebuild++
+			if s["layer"] != nil || s["history"] != nil {
+				t.Errorf("rebuilt step with a layer: %v", s)
+			}
+		}
+	}
+	if rebuild != 7 {
+		t.Errorf("%d steps to rebuild, want 7 (line 30 and the 6 after it)", rebuild)
+	}
+	// The whole Dockerfile matching exits 0 and prints no closing line.
+	code, out, _ = layerdiffCmd(t, "history", "--dockerfile", "../../testdata/images/app-v2/Dockerfile", appV2)
+	if code != 0 || strings.Contains(out, "The image matches") {
+		t.Errorf("matching Dockerfile: exit %d\n%s", code, out)
 	}
 }

@@ -38,7 +38,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	code := exitSame
 	root := newDiffCommand(&code)
-	root.AddCommand(newHistoryCommand(), newCacheCommand())
+	root.AddCommand(newHistoryCommand(&code), newCacheCommand())
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
