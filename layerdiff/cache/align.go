@@ -1,70 +1,84 @@
 package cache
 
 import (
+	"strings"
+
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/layerlint/layerlint/layerdiff/history"
 )
 
-// stageStart returns the index of the history entry the stage's first instruction after FROM wrote. A builder
-// reuses step i of a stage only when it reused steps 0..i-1, so the steps align with the entries that follow
-// the base image's by position. buildah marks that entry with the comment "FROM <base>"; without the mark
-// (other builders, or a base named by an earlier stage) the offset whose entries match the most leading
-// instructions by keyword (and RUN text) wins, ties going to "the last len(steps) entries".
-func stageStart(hist []v1.History, base string, steps []instruction) int {
-	if base == "scratch" {
-		return 0
-	}
-	for i := len(hist) - 1; i >= 0; i-- {
-		if hist[i].Comment == "FROM "+base {
-			return i
-		}
-	}
-	guess := max(len(hist)-len(steps), 0)
-	best, bestScore := guess, 0
-	for o := 0; o <= len(hist); o++ {
-		score := 0
-		for i := 0; o+i < len(hist) && i < len(steps); i++ {
-			if !sameKind(steps[i], hist[o+i]) {
-				break
-			}
-			score++
-		}
-		if score > bestScore || (score == bestScore && abs(o-guess) < abs(best-guess)) {
-			best, bestScore = o, score
-		}
-	}
-	return best
+// previous is the previous build's image lined up with the Dockerfile by history.AlignPrefix: the history
+// entry (and layer) each instruction of the target stage is compared with.
+type previous struct {
+	hist    []v1.History
+	builder history.Builder
+	// entry and layer map an instruction's first line to its history entry and layer (-1 for none).
+	entry, layer map[int]int
+	// rebuild maps the lines from the first that differs on to history's reason ("new instruction", ...).
+	rebuild map[int]string
+	// fromChanged is the reason when the image was built FROM another base image, "" otherwise.
+	fromChanged string
+	// start is the first entry of the target stage's own build.
+	start int
 }
 
-// sameKind reports whether a history entry records the instruction's keyword (and, for RUN, its text).
-func sameKind(in instruction, h v1.History) bool {
-	cb := history.ParseCreatedBy(h.CreatedBy)
-	if cb.Command != in.keyword() {
-		return false
+// newPrevious takes the alignment's matched steps as they are. From the first instruction that differs on,
+// it keeps pairing instructions with the entries that follow, one for one, as long as their keywords agree:
+// an edited instruction sits where its old version was. That is what names the cause of the first rebuild
+// ("instruction text changed", "build args changed"), and what lets a BuildKit build go on reusing RUN and
+// COPY steps after an edited config step, which BuildKit writes no cache step for.
+func newPrevious(a *history.Alignment, hist []v1.History) *previous {
+	p := &previous{hist: hist, builder: a.Builder, entry: map[int]int{}, layer: map[int]int{}, rebuild: map[int]string{}, start: a.Start}
+	layerOf := make([]int, len(hist))
+	next := a.Start
+	for _, s := range a.Steps {
+		if s.History >= 0 {
+			layerOf[s.History] = s.Layer
+		}
+		if s.Line > 0 && s.History >= 0 {
+			p.entry[s.Line], p.layer[s.Line] = s.History, s.Layer
+			next = s.History + 1
+		}
 	}
-	return cb.Command != "RUN" || collapse(cb.Body) == in.body()
-}
-
-func abs(i int) int {
-	if i < 0 {
-		return -i
+	if a.Diverged != nil && strings.HasPrefix(a.Diverged.Reason, "base image changed") {
+		p.fromChanged = a.Diverged.Reason
+		return p
 	}
-	return i
-}
-
-// historyLayers maps each history entry to the index of the layer it made, -1 for empty_layer entries (and
-// for entries past the last layer).
-func historyLayers(hist []v1.History, layers int) []int {
-	out := make([]int, len(hist))
-	k := 0
-	for i, h := range hist {
-		if h.EmptyLayer || k >= layers {
-			out[i] = -1
+	// BuildKit caches only the steps that make a layer: config instructions and entries are skipped, so an
+	// edited or inserted LABEL does not stop the pairing.
+	buildkit := a.Builder == history.BuilderBuildKit
+	layered := func(kw string) bool { return kw == "RUN" || kw == "COPY" || kw == "ADD" || kw == "WORKDIR" }
+	pairing := true
+	for _, s := range a.Steps {
+		if s.Line == 0 || s.Rebuild == "" {
 			continue
 		}
-		out[i] = k
-		k++
+		p.rebuild[s.Line] = s.Rebuild
+		if !pairing || (buildkit && !layered(s.Command)) {
+			continue
+		}
+		for buildkit && next < len(hist) && !layered(history.ParseCreatedBy(hist[next].CreatedBy).Command) {
+			next++
+		}
+		if next >= len(hist) || history.ParseCreatedBy(hist[next].CreatedBy).Command != s.Command {
+			pairing = false
+			continue
+		}
+		p.entry[s.Line], p.layer[s.Line] = next, layerOf[next]
+		next++
 	}
-	return out
+	return p
+}
+
+// lookup returns the history entry and layer of the instruction at line; ok is false when it has none.
+func (p *previous) lookup(line int) (entry, layer int, ok bool) {
+	if p == nil {
+		return -1, -1, false
+	}
+	e, ok := p.entry[line]
+	if !ok {
+		return -1, -1, false
+	}
+	return e, p.layer[line], true
 }

@@ -16,11 +16,11 @@ import (
 	"fmt"
 	"strings"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/layerlint/layerlint/layerdiff"
+	"github.com/layerlint/layerlint/layerdiff/history"
 )
 
 // Step is the prediction for one instruction.
@@ -78,10 +78,19 @@ func Predict(ctx context.Context, df *parser.Result, bc *BuildContext, prev *lay
 	if err != nil {
 		return nil, err
 	}
+	var pv *previous
+	if prev != nil && prev.Config != nil && len(prev.Config.History) > 0 {
+		a, err := history.AlignPrefix(prev, df, history.WithTarget(o.target), history.WithBuildArgs(o.buildArgs), history.WithoutMeasure())
+		if err != nil {
+			return nil, fmt.Errorf("predicting cache: %w", err)
+		}
+		pv = newPrevious(a, prev.Config.History)
+	}
+	src := newStageSources(stages, bc, prev, meta, o.buildArgs)
 	pred := &Prediction{}
 	for si, st := range stages {
 		if si == target {
-			steps, err := predictStage(ctx, st, bc, prev, meta, o.buildArgs)
+			steps, err := predictStage(ctx, st, bc, prev, pv, src, meta, o.buildArgs)
 			if err != nil {
 				return nil, err
 			}
@@ -147,32 +156,28 @@ func targetStage(stages [][]instruction, name string) (int, error) {
 	return 0, fmt.Errorf("target stage %q not found in the Dockerfile", name)
 }
 
-// predictStage predicts one stage's instructions (the first is its FROM).
-func predictStage(ctx context.Context, stage []instruction, bc *BuildContext, prev *layerdiff.Image, meta, buildArgs map[string]string) ([]Step, error) {
+// predictStage predicts one stage's instructions (the first is its FROM), the builder's way: buildah's (and
+// the legacy builder's) chain, where any changed step rebuilds every step after it, or BuildKit's, where only
+// the steps that make a layer are cached and a config step (ENV, LABEL, ...) costs nothing by itself.
+func predictStage(ctx context.Context, stage []instruction, bc *BuildContext, prev *layerdiff.Image, pv *previous, src *stageSources, meta, buildArgs map[string]string) ([]Step, error) {
 	st := &stageState{args: map[string]string{}, env: map[string]string{}, workdir: "/"}
-	from := stage[0].cmd.(*instructions.Stage)
-	var hist []v1.History
-	var start int
-	var layerOf []int
-	if prev != nil && prev.Config != nil {
-		hist = prev.Config.History
-		base := expandMeta(from.BaseName, meta)
-		start = stageStart(hist, base, stage[1:])
-		layerOf = historyLayers(hist, len(prev.Layers))
-	}
 	steps := make([]Step, 0, len(stage))
-	first := "" // the first rebuilt line, once there is one
+	first := "" // the reason of every step after the first rebuilt one
 	switch {
 	case prev == nil:
 		first = "no previous build"
 		steps = append(steps, newStep(stage[0], false, first))
-	case prev.Config == nil || len(hist) == 0:
+	case pv == nil:
 		first = "previous image has no history"
 		steps = append(steps, newStep(stage[0], false, first))
+	case pv.fromChanged != "":
+		steps = append(steps, newStep(stage[0], false, pv.fromChanged))
+		first = fmt.Sprintf("after line %d", stage[0].node.StartLine)
 	default:
 		steps = append(steps, newStep(stage[0], true, "base image (not checked)"))
 	}
-	for i, in := range stage[1:] {
+	buildkit := pv != nil && pv.builder == history.BuilderBuildKit
+	for _, in := range stage[1:] {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -181,22 +186,21 @@ func predictStage(ctx context.Context, stage []instruction, bc *BuildContext, pr
 		if plan != nil {
 			step.Sources = plan.sources(bc)
 		}
+		layered := makesLayer(in)
 		switch {
+		case buildkit && !layered:
+			// BuildKit runs no step for it: it is reused whatever it says; what it changes shows in the
+			// RUNs after it.
+			step.Cached, step.Reason = true, "config only: BuildKit runs no step for it"
+			if _, ok := pv.entry[in.node.StartLine]; ok {
+				step.Reason = "unchanged"
+			}
 		case first != "":
 			step.Reason = first
 		default:
-			h := start + i
-			if h >= len(hist) {
-				step.Reason = "new step"
-				break
-			}
-			step.Reason = compareHistory(in, st, hist[h])
-			if step.Reason == "" && isCopy(in) {
-				var err error
-				step.Reason, step.Sources, err = compareSources(in, bc, st, prev, layerOf[h], planErr)
-				if err != nil {
-					return nil, err
-				}
+			var err error
+			if step.Reason, err = predictStep(in, st, bc, prev, pv, src, planErr, &step); err != nil {
+				return nil, err
 			}
 			if step.Reason == "" || strings.HasPrefix(step.Reason, "sources unchanged") || strings.HasPrefix(step.Reason, "unchecked") {
 				step.Cached = true
@@ -211,6 +215,39 @@ func predictStage(ctx context.Context, stage []instruction, bc *BuildContext, pr
 		steps = append(steps, step)
 	}
 	return steps, nil
+}
+
+// predictStep compares one instruction with its history entry (and a COPY's sources with its layer); ""
+// means unchanged.
+func predictStep(in instruction, st *stageState, bc *BuildContext, prev *layerdiff.Image, pv *previous, src *stageSources, planErr error, step *Step) (string, error) {
+	h, k, ok := pv.lookup(in.node.StartLine)
+	if !ok {
+		if r := pv.rebuild[in.node.StartLine]; r != "" && r != "instruction changed" {
+			return r, nil
+		}
+		return "new step", nil
+	}
+	reason := compareHistory(in, st, pv.hist[h])
+	if reason == "" && pv.builder == history.BuilderBuildKit {
+		reason = pv.runEnvChange(in, st, h)
+	}
+	if reason != "" || !isCopy(in) {
+		return reason, nil
+	}
+	reason, sources, err := compareSources(in, bc, st, prev, k, planErr, src)
+	if sources != nil {
+		step.Sources = sources
+	}
+	return reason, err
+}
+
+// makesLayer reports whether BuildKit runs a cache step for the instruction: RUN, COPY, ADD and WORKDIR.
+func makesLayer(in instruction) bool {
+	switch in.keyword() {
+	case "RUN", "COPY", "ADD", "WORKDIR":
+		return true
+	}
+	return false
 }
 
 func isCopy(in instruction) bool {
@@ -256,7 +293,14 @@ func copyPlanFor(in instruction, bc *BuildContext, st *stageState, isDir func(st
 
 // compareSources compares what a COPY or ADD would send with what the image's layer k holds. It returns a
 // reason starting with "sources unchanged" or "unchecked" when the step stays cached.
-func compareSources(in instruction, bc *BuildContext, st *stageState, prev *layerdiff.Image, k int, planErr error) (string, []string, error) {
+func compareSources(in instruction, bc *BuildContext, st *stageState, prev *layerdiff.Image, k int, planErr error, src *stageSources) (string, []string, error) {
+	if c, ok := in.cmd.(*instructions.CopyCommand); ok && c.From != "" {
+		if k < 0 || k >= len(prev.Layers) {
+			return "no layer for this step in the image", nil, nil
+		}
+		reason, err := src.compareFrom(c, st, prev, k)
+		return reason, nil, err
+	}
 	if planErr != nil {
 		return "build would fail: " + planErr.Error(), nil, nil
 	}

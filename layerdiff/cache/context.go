@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
@@ -33,6 +34,7 @@ type contextFile struct {
 	link   string
 	hash   layerdiff.Hash
 	hashed bool
+	mtime  time.Time
 }
 
 // OpenContext lists the build context dir, honouring dir/.dockerignore (with "!" exceptions). It reads no file
@@ -87,7 +89,7 @@ func OpenContext(ctx context.Context, dir string) (*BuildContext, error) {
 			}
 			return nil
 		}
-		f := &contextFile{mode: tarMode(info.Mode())}
+		f := &contextFile{mode: tarMode(info.Mode()), mtime: info.ModTime()}
 		switch {
 		case info.Mode().IsRegular():
 			f.typ = layerdiff.TypeFile

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"slices"
@@ -51,7 +52,18 @@ type stageState struct {
 	args    map[string]string // declared ARGs that have a value
 	env     map[string]string
 	workdir string
+	user    string // as USER set it in this stage, expanded
+	shell   string // as BuildKit records SHELL: "[/bin/sh -ec]", "" when not set in this stage
 }
+
+// clone returns a copy of the state.
+func (s *stageState) clone() *stageState {
+	c := *s
+	c.args, c.env = maps.Clone(s.args), maps.Clone(s.env)
+	return &c
+}
+
+func slicesSort(s []string) { slices.Sort(s) }
 
 // expand substitutes $VAR and ${VAR} from the environment and build arguments (ENV wins, as in builders).
 func (s *stageState) expand(v string) string {
@@ -97,6 +109,10 @@ func (s *stageState) apply(cmd any, buildArgs, meta map[string]string) {
 		for _, kv := range c.Env {
 			s.env[kv.Key] = s.expand(kv.Value)
 		}
+	case *instructions.UserCommand:
+		s.user = s.expand(c.User)
+	case *instructions.ShellCommand:
+		s.shell = "[" + strings.Join(c.Shell, " ") + "]"
 	case *instructions.WorkdirCommand:
 		p := s.expand(c.Path)
 		if !path.IsAbs(p) {
@@ -119,7 +135,7 @@ func compareHistory(in instruction, st *stageState, h v1.History) string {
 	body := collapse(cb.Body)
 	switch kw {
 	case "RUN":
-		if body != in.body() {
+		if body != in.body() && !sameExecForm(in, cb) {
 			return "instruction text changed"
 		}
 		want := st.runArgs()
@@ -189,4 +205,15 @@ func pairs(kvs []string) map[string]*string {
 		m[k] = &v
 	}
 	return m
+}
+
+// sameExecForm reports whether an exec-form RUN is the one BuildKit recorded: it writes the arguments joined
+// by spaces ("RUN /bin/busybox sh -c make # buildkit"), a leading shell taken for a shell prefix.
+func sameExecForm(in instruction, cb history.CreatedBy) bool {
+	run, ok := in.cmd.(*instructions.RunCommand)
+	if !ok || run.PrependShell {
+		return false
+	}
+	got := collapse(strings.Join(append(slices.Clone(cb.Shell), cb.Body), " "))
+	return got == collapse(strings.Join(run.CmdLine, " "))
 }

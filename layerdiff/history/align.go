@@ -76,7 +76,12 @@ type options struct {
 	target    string
 	buildArgs map[string]string
 	base      *v1.ConfigFile
+	noMeasure bool
 }
+
+// WithoutMeasure skips measuring the layers: the steps keep zero sizes and counts. For callers that need
+// only the alignment, such as cache prediction.
+func WithoutMeasure() Option { return func(o *options) { o.noMeasure = true } }
 
 // WithTarget aligns the stage named target (as in docker build --target) instead of the last one.
 func WithTarget(stage string) Option { return func(o *options) { o.target = stage } }

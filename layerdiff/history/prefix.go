@@ -111,7 +111,9 @@ func AlignPrefix(img *layerdiff.Image, df *parser.Result, opts ...Option) (*Alig
 		}
 		a = alignChain(img, steps, hist, c, &o)
 	}
-	measure(img, a.Steps)
+	if !o.noMeasure {
+		measure(img, a.Steps)
+	}
 	return a, nil
 }
 
