@@ -32,14 +32,17 @@ func newCacheCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cache [flags] [IMAGE]",
 		Short: "Predict which Dockerfile steps the next build reuses from IMAGE's cache",
-		Long: `cache predicts, for each instruction of a Dockerfile, whether the next 'buildah bud --layers' (or docker
-build) in the build context would reuse the layer of IMAGE, the image the previous build made, or rebuild it,
-and why ("src/main.go changed", "instruction text changed", "after line 5").
+		Long: `cache predicts, for each instruction of a Dockerfile, whether the next build in the build context would
+reuse the layer of IMAGE, the image the previous build made, or rebuild it, and why ("src/main.go changed",
+"instruction text changed", "after line 5").
 
-It follows buildah 1.28's cache rules: a step is reused only when the step before it is and its instruction
-(with the build args a RUN sees) is unchanged; COPY and ADD also need the files they send (after .dockerignore)
-to match the layer's files in content and mode. Modification times do not count. Without IMAGE every step
-rebuilds and COPY lines list the context paths they depend on.
+It follows the cache rules of the builder that made IMAGE, as its history tells. buildah (and the legacy
+builder): a step is reused only when the step before it is and its instruction (with the build args a RUN
+sees) is unchanged. BuildKit: only RUN, COPY, ADD and WORKDIR are cache steps; a config instruction costs
+nothing, but a RUN after a changed ENV, USER or SHELL rebuilds. Both: COPY and ADD also need the files they send
+(after .dockerignore) to match the layer's files in content and mode (modification times do not count); a
+COPY --from needs the files it copies from the other stage unchanged. Without IMAGE every step rebuilds and COPY
+lines list the context paths they depend on.
 
 Exit codes: 0 prediction printed, 2 bad usage or input.`,
 		Example: `  layerdiff cache --dockerfile Dockerfile --context . app-v1.tar

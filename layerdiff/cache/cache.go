@@ -1,14 +1,34 @@
 // Package cache predicts which steps of the next build of a Dockerfile reuse the layers of the previous build
-// and which rebuild, and why.
+// and which rebuild, and why. It predicts for the builder that made the previous image, as its history's
+// dialect tells (history.DetectBuilder), and is checked against two real builders' own records: buildah's
+// "Using cache" and BuildKit's "#N CACHED".
 //
-// It follows the cache rules of buildah 1.28 (`bud --layers`), checked by experiment against its "Using
-// cache" output: a step is reused only when its parent step is; the instruction must match the previous
-// image's history entry for the step (RUN by its text and the build arguments it sees, ARG by names only —
-// a new default value alone keeps an ARG step cached —, other config steps by their text as written, with
-// variables unexpanded); COPY and ADD also need their sources unchanged. Sources are compared with the files
-// the image holds at their destinations: type, content and mode (buildah digests a tar of the sources with
-// mtimes zeroed, so a touched file stays cached and a chmod rebuilds). Two things buildah sees are invisible
-// in a layer: the owner of a context file (COPY writes root-owned files) and the sources of a COPY --from.
+// The instructions are lined up with the previous image's history by history.AlignPrefix, the alignment
+// layerdiff history and the language server use: where the base image's entries end, and which entry each
+// instruction above the first difference wrote.
+//
+// buildah 1.28 (`bud --layers`) and the legacy Docker builder: a step is reused only when its parent step
+// is; the instruction must match the previous image's history entry for the step (RUN by its text and the
+// build arguments it sees, ARG by names only — a new default value alone keeps an ARG step cached —, other
+// config steps by their text as written, with variables unexpanded); COPY and ADD also need their sources
+// unchanged. Sources are compared with the files the image holds at their destinations: type, content and
+// mode (buildah digests a tar of the sources with mtimes zeroed, so a touched file stays cached and a chmod
+// rebuilds). The owner of a context file is invisible in a layer (COPY writes root-owned files).
+//
+// BuildKit differs (checked with Docker 20.10's BuildKit): only RUN, COPY, ADD and WORKDIR are cache steps.
+// A config instruction (ENV, LABEL, ARG, EXPOSE, CMD, ...) runs no step, so editing, adding or removing one
+// never rebuilds the steps after it by itself; but a RUN's cache key holds the environment, user and shell
+// it runs with, so a RUN after a changed ENV, USER or SHELL rebuilds (and so does every step after it), and
+// a RUN whose build arguments changed rebuilds as with buildah. BuildKit records exec-form RUNs as their
+// arguments joined by spaces.
+//
+// COPY --from a stage, both builders (checked with real builds): reused when its parent is and the files it
+// copies are the same as last time, even when the other stage rebuilt. The previous image holds only the
+// target stage, so the other stage's files are known only where they landed, in the COPY --from's layer:
+// files the other stage copies from the context after its last RUN are compared with that layer; files a
+// RUN may have made are taken to change when a context file the stage copies before that RUN was modified
+// after the previous image was created. A file only touched (same content) is thus predicted to rebuild the
+// COPY --from, where both builders reuse it.
 package cache
 
 import (

@@ -2,9 +2,19 @@
 // that made them, and measures what each step adds: bytes, files, changes, bytes a later layer wastes, and
 // package-manager leftovers.
 //
-// The final stage's instructions are the tail of the history; what comes before them belongs to the base image
-// (or to the earlier stages the final stage is built FROM). Alignment starts at the newest entry and walks back,
-// comparing each instruction with the history entry in the dialect its builder wrote (see ParseCreatedBy).
+// The instructions of the target stage (and of the stages it is built FROM) follow the base image's entries
+// in the history. AlignPrefix lines them up from the first one down to the first instruction that differs
+// from the image: a builder reuses a step only when it reused every step before it, so the lines above keep
+// their step, and those from it on have none and say why (Step.Rebuild). Where the base image's entries end
+// is found, most certain first: FROM scratch; the base image's config when the caller has it (WithBase);
+// buildah's "FROM <base>" comment on the stage's first entry; every instruction matching the newest entries;
+// else the offset that explains the history with the fewest unmatched instructions and entries. Align is the
+// strict form: the whole Dockerfile must match.
+//
+// Each builder writes created_by its own way (see ParseCreatedBy and Builder): BuildKit ("RUN /bin/sh -c x #
+// buildkit", no entry for ONBUILD, none for FROM, so a changed FROM is seen only with WithBase), buildah and
+// the legacy builder ("/bin/sh -c #(nop) COPY file:<hash> in /x"), kaniko (the instruction as written, and
+// no entry for steps that make no layer, depending on its version).
 package history
 
 import (
