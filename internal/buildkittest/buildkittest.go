@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -45,9 +44,6 @@ func Require(t testing.TB) {
 }
 
 func goCommand() (string, error) {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
-		return p, nil
-	}
 	return exec.LookPath("go")
 }
 

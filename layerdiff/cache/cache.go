@@ -356,8 +356,3 @@ func compareSources(in instruction, bc *BuildContext, st *stageState, prev *laye
 	}
 	return reason, plan.sources(bc), nil
 }
-
-func expandMeta(s string, meta map[string]string) string {
-	st := &stageState{args: meta}
-	return st.expand(s)
-}
