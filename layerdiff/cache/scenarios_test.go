@@ -126,6 +126,12 @@ func TestPredictMatchesBuilders(t *testing.T) {
 		{name: "label inserted above the layers", change: func(o *oracle) {
 			o.edit("Dockerfile", "ARG VERSION=3\n", "ARG VERSION=3\nLABEL stage=test\n")
 		}, wantBy: map[string]map[int]string{"buildah": {6: "new instruction", 7: "after line 6"}}},
+		{name: "ENV inserted above the RUNs", change: func(o *oracle) {
+			o.edit("Dockerfile", "COPY go.mod ./\n", "COPY go.mod ./\nENV STAGE=one\n")
+		}, wantBy: map[string]map[int]string{
+			"buildah":  {9: "new instruction", 10: "after line 9"},
+			"buildkit": {10: "ENV STAGE changed", 11: "after line 10"},
+		}},
 	}
 	for _, b := range oracleBuilders() {
 		t.Run(b.name(), func(t *testing.T) {
