@@ -101,6 +101,12 @@ func NewReader(opts ...Option) *Reader {
 
 // ReadImage reads the config and every layer listing of img. name is used in errors and reports.
 func (r *Reader) ReadImage(ctx context.Context, name string, img v1.Image) (*Image, error) {
+	if s, ok := img.(LayerStream); ok {
+		// Its layers (and perhaps its config) arrive in one stream: read them in one pass first.
+		if err := r.readStream(ctx, s); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading config: %w", name, err)

@@ -30,19 +30,31 @@ func Require(t testing.TB) {
 
 // Builder runs buildah against a store of its own, removed with the test.
 type Builder struct {
-	t     testing.TB
-	store []string
+	t                     testing.TB
+	store                 []string
+	root, runroot, driver string
 }
 
 // New returns a Builder with an empty private vfs store. It calls Require.
 func New(t testing.TB) *Builder {
 	t.Helper()
+	return NewWithDriver(t, "vfs")
+}
+
+// NewWithDriver returns a Builder with an empty private store that uses the graph driver ("vfs" or
+// "overlay"). It calls Require.
+func NewWithDriver(t testing.TB, driver string) *Builder {
+	t.Helper()
 	Require(t)
 	dir := t.TempDir()
-	return &Builder{t: t, store: []string{
-		"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "runroot"), "--storage-driver", "vfs",
-	}}
+	b := &Builder{t: t, root: filepath.Join(dir, "root"), runroot: filepath.Join(dir, "runroot"), driver: driver}
+	b.store = []string{"--root", b.root, "--runroot", b.runroot, "--storage-driver", driver}
+	return b
 }
+
+// Store returns the store's root, run root and graph driver, as containers-storage references name them
+// (containers-storage:[driver@root+runroot]NAME).
+func (b *Builder) Store() (root, runroot, driver string) { return b.root, b.runroot, b.driver }
 
 // Run runs buildah with the store's flags and returns its combined output; an
 // error fails the test with that output.

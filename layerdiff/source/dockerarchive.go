@@ -33,6 +33,28 @@ func openDockerArchive(ctx context.Context, ref Reference) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	return dockerArchiveImage(idx, ref)
+}
+
+// openArchive opens a bare path to an archive as what its contents say it is: a docker-archive holds
+// manifest.json, an OCI archive oci-layout and index.json (Docker 25's `docker save` writes both: it is read
+// as a docker-archive). The archive is indexed once for both questions.
+func openArchive(ctx context.Context, ref Reference, o options) (v1.Image, error) {
+	idx, err := indexTar(ctx, ref.Path)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case idx.has("manifest.json"):
+		return dockerArchiveImage(idx, ref)
+	case idx.has("oci-layout") && idx.has("index.json"):
+		return ociArchiveImage(idx, ref, o)
+	}
+	return nil, fmt.Errorf("%s is neither a docker-archive (it has no manifest.json) nor an OCI archive (no oci-layout and index.json)", ref.Path)
+}
+
+// dockerArchiveImage opens the docker-archive idx indexes.
+func dockerArchiveImage(idx *tarIndex, ref Reference) (v1.Image, error) {
 	if !idx.has("manifest.json") {
 		if idx.has("oci-layout") {
 			return nil, fmt.Errorf("%s has no manifest.json; it is an OCI archive, open it as %s:%s", ref.Path, OCIArchive, ref.Path)

@@ -93,6 +93,7 @@ func TestOpenErrors(t *testing.T) {
 		{"not a tar", Reference{Transport: DockerArchive, Path: garbage}, "reading tar " + garbage},
 		{"no manifest.json", Reference{Transport: DockerArchive, Path: noManifest}, "has no manifest.json; it is not a docker-archive"},
 		{"oci-archive as docker-archive", Reference{Transport: DockerArchive, Path: ociTar}, "it is an OCI archive, open it as oci-archive:" + ociTar},
+		{"bare path to neither archive", Reference{Transport: DockerArchive, Path: noManifest, detect: true}, noManifest + " is neither a docker-archive (it has no manifest.json) nor an OCI archive (no oci-layout and index.json)"},
 		{"docker-archive as oci-archive", Reference{Transport: OCIArchive, Path: good}, "it is a docker-archive, open it as docker-archive:" + good},
 		{"layer missing from archive", Reference{Transport: DockerArchive, Path: missingLayer}, `manifest.json names layer "` + firstDiffID.Hex + `/layer.tar", which is not in the archive`},
 		{"archive tag not found", Reference{Transport: DockerArchive, Path: good, Tag: "nope"}, `tag "nope" not found (tags: app:v1)`},
@@ -173,15 +174,6 @@ func readTarNames(t *testing.T, path string) []string {
 func TestOpenRegistryErrors(t *testing.T) {
 	host := registrytest.Start(t)
 	checkOpenError(t, Reference{Transport: Registry, Name: host + "/nothing:here"}, "MANIFEST_UNKNOWN")
-}
-
-// TestOpenDaemonUnreachable covers the docker-daemon transport. There is no
-// Docker daemon on the test machines, so this only checks the error path:
-// DOCKER_HOST points at a socket that does not exist.
-func TestOpenDaemonUnreachable(t *testing.T) {
-	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "docker.sock"))
-	checkOpenError(t, Reference{Transport: DockerDaemon, Name: "layerlint/app:v1"},
-		"asking the Docker daemon for layerlint/app:v1 (is it running")
 }
 
 // TestOpenCanceled checks that a canceled context stops the archive scan.

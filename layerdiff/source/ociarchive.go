@@ -19,6 +19,11 @@ func openOCIArchive(ctx context.Context, ref Reference, o options) (v1.Image, er
 	if err != nil {
 		return nil, err
 	}
+	return ociArchiveImage(idx, ref, o)
+}
+
+// ociArchiveImage opens the OCI archive idx indexes.
+func ociArchiveImage(idx *tarIndex, ref Reference, o options) (v1.Image, error) {
 	if !idx.has("oci-layout") || !idx.has("index.json") {
 		if idx.has("manifest.json") {
 			return nil, fmt.Errorf("%s has no oci-layout or index.json; it is a docker-archive, open it as %s:%s",

@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"fmt"
+	"io"
 	"runtime"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -15,6 +16,7 @@ type Option func(*options)
 type options struct {
 	platform v1.Platform
 	keychain authn.Keychain
+	cacheDir string
 }
 
 // WithPlatform chooses the image of a multi-platform index. The default is
@@ -29,6 +31,13 @@ func WithPlatform(p v1.Platform) Option {
 // authn.DefaultKeychain, which reads the Docker config file.
 func WithKeychain(k authn.Keychain) Option {
 	return func(o *options) { o.keychain = k }
+}
+
+// WithCacheDir names the listing-cache directory (layerdiff.DefaultCacheDir), under which sources keep what
+// lets them open an image again without reading it: a daemon image's config and the layout of its save
+// stream, keyed by image ID. The default is no cache.
+func WithCacheDir(dir string) Option {
+	return func(o *options) { o.cacheDir = dir }
 }
 
 func makeOptions(opts []Option) options {
@@ -54,7 +63,13 @@ func Open(ctx context.Context, ref Reference, opts ...Option) (v1.Image, error) 
 	)
 	switch ref.Transport {
 	case DockerArchive:
-		img, err = openDockerArchive(ctx, ref)
+		if ref.detect {
+			img, err = openArchive(ctx, ref, o)
+		} else {
+			img, err = openDockerArchive(ctx, ref)
+		}
+	case ContainersStorage:
+		img, err = openStorage(ref)
 	case OCI:
 		img, err = openLayout(ref, o)
 	case OCIArchive:
@@ -62,13 +77,14 @@ func Open(ctx context.Context, ref Reference, opts ...Option) (v1.Image, error) 
 	case Registry:
 		img, err = openRegistry(ctx, ref, o)
 	case DockerDaemon:
-		img, err = openDaemon(ctx, ref)
+		img, err = openDaemon(ctx, ref, o)
 	default:
 		err = fmt.Errorf("unknown transport %q", ref.Transport)
 	}
-	if err == nil {
+	if _, streamed := img.(layerStream); err == nil && !streamed {
 		// Reading the config is cheap for every source and never touches
 		// layer digests, which uncompressed archives would compute by gzipping.
+		// A streamed image's config may arrive only with its layers.
 		_, err = img.ConfigFile()
 		if err != nil {
 			err = fmt.Errorf("reading image config: %w", err)
@@ -78,6 +94,13 @@ func Open(ctx context.Context, ref Reference, opts ...Option) (v1.Image, error) 
 		return nil, fmt.Errorf("opening image %s: %w", ref, err)
 	}
 	return img, nil
+}
+
+// layerStream is layerdiff.LayerStream, which this package implements without importing layerdiff: images
+// whose layers (and perhaps config) arrive together in one stream, such as the Docker daemon's.
+type layerStream interface {
+	StreamDiffIDs() ([]v1.Hash, error)
+	StreamLayers(ctx context.Context, fn func(stored io.Reader) error) error
 }
 
 // OpenString parses s with ParseReference and opens it.

@@ -8,10 +8,13 @@
 //	oci-archive:PATH[:TAG]      an OCI image layout inside a tar
 //	docker-daemon:NAME:TAG      an image in the local Docker daemon
 //	docker://HOST/REPO:TAG      an image in a registry (also @digest)
+//	containers-storage:[[driver@]root[+runroot]]NAME[:TAG]
+//	                            an image in podman's or buildah's local store
 //
-// Without a transport, an existing file is a docker-archive, an existing
-// directory holding an oci-layout file is an OCI layout, and anything else is
-// a registry reference such as localhost:5000/app:v1 or debian:bookworm.
+// Without a transport, an existing file is an archive whose contents say
+// which (a docker-archive or an OCI archive), an existing directory holding an
+// oci-layout file is an OCI layout, and anything else is a registry reference
+// such as localhost:5000/app:v1 or debian:bookworm.
 //
 // Open turns a Reference into a v1.Image, the only image type the rest of the
 // code sees; nothing past this package knows where an image came from.
@@ -38,24 +41,33 @@ const (
 	DockerDaemon = "docker-daemon"
 	// Registry is an image in a registry, written docker://HOST/REPO:TAG.
 	Registry = "docker"
+	// ContainersStorage is an image in a containers-storage store, podman's and buildah's.
+	ContainersStorage = "containers-storage"
 )
 
 // unsupportedTransports are skopeo transports we recognise only to say
 // clearly that they are not supported, instead of misreading them as a
 // registry reference.
-var unsupportedTransports = []string{"containers-storage", "dir", "sif", "tarball", "ostree"}
+var unsupportedTransports = []string{"dir", "sif", "tarball", "ostree"}
 
 // Reference names an image and the transport that reaches it.
 type Reference struct {
-	// Transport is one of DockerArchive, OCI, OCIArchive, DockerDaemon or Registry.
+	// Transport is one of DockerArchive, OCI, OCIArchive, DockerDaemon, Registry or ContainersStorage.
 	Transport string
-	// Path is the archive file or layout directory (archive and layout transports).
+	// Path is the archive file or layout directory (archive and layout transports), or the store's root
+	// (graphroot) for ContainersStorage, "" for the default store.
 	Path string
 	// Tag selects one image inside an archive or layout: a tag such as "v1"
 	// or a name such as "app:v1". Empty means the only image there.
 	Tag string
-	// Name is the registry or daemon reference, as written (e.g. "localhost:5000/app:v1").
+	// Name is the registry or daemon reference, as written (e.g. "localhost:5000/app:v1"), or the image's
+	// name or ID in a containers-storage store.
 	Name string
+	// Driver and RunRoot are a containers-storage store's graph driver ("vfs", "overlay") and run root, ""
+	// when not given.
+	Driver, RunRoot string
+	// detect marks a bare path to a file: Open tells a docker-archive from an OCI archive by its contents.
+	detect bool
 }
 
 // ParseReference parses s in skopeo's transport syntax (see the package
@@ -83,6 +95,8 @@ func parseReference(s string) (Reference, error) {
 			return parsePathReference(transport, rest)
 		case DockerDaemon:
 			return parseDaemonReference(rest)
+		case ContainersStorage:
+			return parseStorageReference(rest)
 		case Registry:
 			name, ok := strings.CutPrefix(rest, "//")
 			if !ok {
@@ -92,8 +106,8 @@ func parseReference(s string) (Reference, error) {
 		}
 		for _, t := range unsupportedTransports {
 			if transport == t {
-				return Reference{}, fmt.Errorf("transport %q is not supported (use %s, %s, %s, %s or %s)",
-					t, DockerArchive, OCI, OCIArchive, DockerDaemon, Registry+"://")
+				return Reference{}, fmt.Errorf("transport %q is not supported (use %s, %s, %s, %s, %s or %s)",
+					t, DockerArchive, OCI, OCIArchive, DockerDaemon, ContainersStorage, Registry+"://")
 			}
 		}
 	}
@@ -156,7 +170,7 @@ func parseBareReference(s string) (Reference, error) {
 			return Reference{}, fmt.Errorf("path %s contains ':', which image references cannot carry; rename it", s)
 		}
 		if !fi.IsDir() {
-			return Reference{Transport: DockerArchive, Path: s}, nil
+			return Reference{Transport: DockerArchive, Path: s, detect: true}, nil
 		}
 		if _, err := os.Stat(s + "/oci-layout"); err == nil {
 			return Reference{Transport: OCI, Path: s}, nil
@@ -186,9 +200,15 @@ func looksLikePath(s string) bool {
 }
 
 // String returns the reference in the transport syntax, with the transport
-// always spelled out; ParseReference(r.String()) returns r.
+// spelled out except for a bare path to an archive, whose transport its
+// contents decide; ParseReference(r.String()) returns r.
 func (r Reference) String() string {
+	if r.detect {
+		return r.Path
+	}
 	switch r.Transport {
+	case ContainersStorage:
+		return storageString(r)
 	case DockerArchive, OCI, OCIArchive:
 		if r.Tag == "" {
 			return r.Transport + ":" + r.Path

@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/daemon"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
@@ -50,19 +49,4 @@ func openRegistry(ctx context.Context, ref Reference, o options) (v1.Image, erro
 		return nil, fmt.Errorf("%s: reading index: %w", r, err)
 	}
 	return pickPlatform(idx, im.Manifests, o.platform, r.String(), 0)
-}
-
-// openDaemon opens an image held by the Docker daemon. The buffered opener
-// keeps one `docker save` stream in memory so reading each layer does not run
-// the save again.
-func openDaemon(ctx context.Context, ref Reference) (v1.Image, error) {
-	r, err := name.ParseReference(ref.Name)
-	if err != nil {
-		return nil, err
-	}
-	img, err := daemon.Image(r, daemon.WithContext(ctx), daemon.WithBufferedOpener())
-	if err != nil {
-		return nil, fmt.Errorf("asking the Docker daemon for %s (is it running, and is DOCKER_HOST right?): %w", ref.Name, err)
-	}
-	return img, nil
 }

@@ -67,6 +67,7 @@ func TestTransportsAgree(t *testing.T) {
 		lay,
 		"oci-archive:" + ociTar,
 		"oci-archive:" + ociTar + ":v1",
+		ociTar, // a bare path: its contents say it is an OCI archive
 		"docker://" + host + "/layerlint/app:v1",
 		host + "/layerlint/app:v1",
 	} {
