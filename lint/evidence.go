@@ -10,7 +10,7 @@ import (
 
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/history"
-	"github.com/layerlint/layerlint/layerdiff/source"
+	"github.com/layerlint/layerlint/layerdiff/load"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -132,18 +132,14 @@ func (e *ImageError) Error() string {
 // Unwrap returns the underlying error.
 func (e *ImageError) Unwrap() error { return e.Err }
 
-// LoadImageEvidence opens the image ref (a path, an archive, a registry or
-// daemon reference, see layerdiff/source), reads its layers, aligns its
-// history with df's final stage and returns the evidence and the image. A
-// Dockerfile that does not fit the image gives an *ImageError wrapping the
-// *history.MismatchError.
-func LoadImageEvidence(ctx context.Context, ref string, df *Dockerfile, opts ...layerdiff.Option) (Evidence, *layerdiff.Image, error) {
+// LoadImageEvidence opens the image ref (any reference layerdiff/load
+// opens: an archive, a layout, a registry, daemon or containers-storage
+// image), reads its layers, aligns its history with df's final stage and
+// returns the evidence and the image. A Dockerfile that does not fit the
+// image gives an *ImageError wrapping the *history.MismatchError.
+func LoadImageEvidence(ctx context.Context, ref string, df *Dockerfile, opts ...load.Option) (Evidence, *layerdiff.Image, error) {
 	wrap := func(err error) error { return &ImageError{Image: ref, File: df.Name, Err: err} }
-	src, err := source.OpenString(ctx, ref)
-	if err != nil {
-		return nil, nil, wrap(err)
-	}
-	img, err := layerdiff.NewReader(opts...).ReadImage(ctx, ref, src)
+	img, err := load.Image(ctx, ref, opts...)
 	if err != nil {
 		return nil, nil, wrap(err)
 	}

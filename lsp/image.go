@@ -11,6 +11,7 @@ import (
 
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/history"
+	"github.com/layerlint/layerlint/layerdiff/load"
 	"github.com/layerlint/layerlint/layerdiff/source"
 )
 
@@ -52,6 +53,7 @@ type imageEntry struct {
 	state imageState
 	gen   int // bumped by each load started
 	print fingerprint
+	creds source.Credentials // the registry credentials of the last load
 }
 
 // fingerprint identifies the on-disk version of a local image: the archive file, or an OCI layout's
@@ -68,37 +70,48 @@ type images struct {
 	reader   *layerdiff.Reader
 	logger   interface{ Printf(string, ...any) }
 	onChange func(ref string) // called (without locks held) after a load finishes
+	// creds returns the registry credentials of the settings (zero for none); nil means none. It is called
+	// without im.mu held.
+	creds func() source.Credentials
 
 	mu      sync.Mutex
 	entries map[string]*imageEntry
 }
 
-// get returns the state of ref, starting its first load.
+// get returns the state of ref, starting its first load, or a new one when the last failed and the
+// registry credentials have changed since.
 func (im *images) get(ref string) imageState {
+	var creds source.Credentials
+	if im.creds != nil {
+		creds = im.creds()
+	}
 	im.mu.Lock()
 	defer im.mu.Unlock()
 	e, ok := im.entries[ref]
 	if !ok {
 		e = &imageEntry{}
 		im.entries[ref] = e
-		im.startLocked(ref, e)
+		im.startLocked(ref, e, creds)
+	} else if e.state.err != nil && !e.state.loading && e.creds != creds {
+		im.startLocked(ref, e, creds)
 	}
 	return e.state
 }
 
 // startLocked begins a load of ref. im.mu is held.
-func (im *images) startLocked(ref string, e *imageEntry) {
+func (im *images) startLocked(ref string, e *imageEntry, creds source.Credentials) {
 	e.gen++
 	gen := e.gen
 	e.state.ref = ref
 	e.state.loading = true
 	e.print = localFingerprint(ref)
-	go im.load(ref, gen)
+	e.creds = creds
+	go im.load(ref, gen, creds)
 }
 
-func (im *images) load(ref string, gen int) {
+func (im *images) load(ref string, gen int, creds source.Credentials) {
 	start := time.Now()
-	li, err := readImage(im.ctx, im.reader, ref)
+	li, err := readImage(im.ctx, im.reader, ref, creds)
 	if im.ctx.Err() != nil {
 		return
 	}
@@ -122,19 +135,21 @@ func (im *images) load(ref string, gen int) {
 	im.onChange(ref)
 }
 
-// readImage opens and lists an image. A panic in a reader is turned into an error: a corrupt image must
-// not take the server down.
-func readImage(ctx context.Context, r *layerdiff.Reader, ref string) (li *loadedImage, err error) {
+// readImage opens and lists an image through layerdiff/load, as every command does. A panic in a reader is
+// turned into an error: a corrupt image must not take the server down. Errors never hold the credentials.
+func readImage(ctx context.Context, r *layerdiff.Reader, ref string, creds source.Credentials) (li *loadedImage, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			li, err = nil, fmt.Errorf("reading image %s: internal error: %v", ref, p)
 		}
+		err = source.RedactError(err, creds.Secrets()...)
 	}()
-	src, err := source.OpenString(ctx, ref)
+	loader, err := load.New(load.WithReader(r), load.WithCredentials(creds),
+		load.WithCredentialsFlag(`set the layerlint.registryCredentials setting ("USER:PASSWORD")`))
 	if err != nil {
-		return nil, fmt.Errorf("opening image %s: %w", ref, err)
+		return nil, err
 	}
-	img, err := r.ReadImage(ctx, ref, src)
+	img, err := loader.Image(ctx, ref)
 	if err != nil {
 		return nil, fmt.Errorf("reading image %s: %w", ref, err)
 	}
@@ -154,7 +169,7 @@ func (im *images) poll() {
 		}
 		if now := localFingerprint(ref); now != e.print {
 			im.logger.Printf("image %s changed on disk: reloading", ref)
-			im.startLocked(ref, e)
+			im.startLocked(ref, e, e.creds)
 		}
 	}
 }
@@ -172,7 +187,7 @@ func (im *images) reload(path string) bool {
 		changed := localFingerprint(ref) != e.print
 		retry := e.state.err != nil && (e.print.path == path || isUnder(e.print.path, path))
 		if changed || retry {
-			im.startLocked(ref, e)
+			im.startLocked(ref, e, e.creds)
 			started = true
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/layerlint/layerlint/layerdiff"
+	"github.com/layerlint/layerlint/layerdiff/source"
 )
 
 // Options configure a server.
@@ -131,7 +132,8 @@ func newServer(ctx context.Context, conn jsonrpc2.Conn, opts Options) *server {
 		ropts = append(ropts, layerdiff.WithIndexCache(layerdiff.NewIndexCache(opts.IndexCacheDir)))
 	}
 	s.images = &images{ctx: ctx, reader: layerdiff.NewReader(ropts...), logger: opts.Logger,
-		entries: map[string]*imageEntry{}, onChange: func(string) { s.environmentChanged() }}
+		entries: map[string]*imageEntry{}, onChange: func(string) { s.environmentChanged() },
+		creds: func() source.Credentials { s.mu.Lock(); defer s.mu.Unlock(); return s.settings.RegistryCredentials }}
 	return s
 }
 

@@ -10,6 +10,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/layerlint/layerlint/layerdiff/cache"
+	"github.com/layerlint/layerlint/layerdiff/source"
 	"github.com/layerlint/layerlint/lint"
 )
 
@@ -260,7 +261,7 @@ func (s *server) environment(path string) env {
 	}
 	e.imageRef = e.settings.Image
 	if e.imageRef == "" {
-		e.imageRef = e.config.Image
+		e.imageRef = source.Redact(e.config.Image) // credentials in .layerlint.yaml go no further
 	}
 	if e.imageRef != "" {
 		e.image = s.images.get(e.imageRef)

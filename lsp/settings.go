@@ -21,6 +21,9 @@ type Settings struct {
 	SizeHints, CacheHints bool
 	// Threshold is the lowest severity of the linter's findings that is published; lint.Off publishes none.
 	Threshold lint.Severity
+	// RegistryCredentials are sent to registries ("registryCredentials": "USER:PASSWORD"); zero means the
+	// server's $LAYERLINT_REGISTRY_CREDS, then the Docker config. They are never logged or shown.
+	RegistryCredentials source.Credentials
 }
 
 // defaultSettings are the settings before the client sends any.
@@ -56,7 +59,28 @@ func parseSettings(base Settings, raw json.RawMessage, root string) (s Settings,
 	}
 	str("image", &s.Image)
 	str("context", &s.Context)
+	if clean := source.Redact(s.Image); clean != s.Image {
+		// Credentials pasted into the reference go no further than this: the load then says where they belong.
+		s.Image = clean
+		warnings = append(warnings, "layerlint.image holds credentials; put them in layerlint.registryCredentials (\"USER:PASSWORD\") instead")
+	}
 	s.Image = resolveImage(strings.TrimSpace(s.Image), root)
+	if v, ok := m["registryCredentials"]; ok && string(v) != "null" {
+		var c string
+		if err := json.Unmarshal(v, &c); err != nil {
+			warnings = append(warnings, "layerlint.registryCredentials: want a string \"USER:PASSWORD\"")
+		} else if c != "" {
+			creds, hasPassword, err := source.ParseCredentials(c, "the layerlint.registryCredentials setting")
+			switch {
+			case err != nil:
+				warnings = append(warnings, err.Error())
+			case !hasPassword:
+				warnings = append(warnings, "the layerlint.registryCredentials setting has no password; want USER:PASSWORD")
+			default:
+				s.RegistryCredentials = creds
+			}
+		}
+	}
 	if s.Context = strings.TrimSpace(s.Context); s.Context != "" && !filepath.IsAbs(s.Context) && root != "" {
 		s.Context = filepath.Join(root, s.Context)
 	}

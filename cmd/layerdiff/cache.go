@@ -8,12 +8,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/cache"
-	"github.com/layerlint/layerlint/layerdiff/source"
 )
 
 type cacheFlags struct {
@@ -24,6 +22,7 @@ type cacheFlags struct {
 	target     string
 	platform   string
 	noVerify   bool
+	creds      string
 }
 
 // newCacheCommand returns the "layerdiff cache" subcommand: build-cache prediction for a Dockerfile.
@@ -69,6 +68,7 @@ Exit codes: 0 prediction printed, 2 bad usage or input.`,
 	fl.StringVar(&f.target, "target", "", "the stage to predict (default: the last)")
 	fl.StringVar(&f.platform, "platform", "", "platform to pick from a multi-platform IMAGE (os/arch[/variant])")
 	fl.BoolVar(&f.noVerify, "no-verify", false, "skip checking each layer's bytes against its DiffID")
+	fl.StringVar(&f.creds, "creds", "", credsUsage)
 	return cmd
 }
 
@@ -84,13 +84,9 @@ func runCache(cmd *cobra.Command, f cacheFlags, ref string) error {
 		}
 		args[k] = v
 	}
-	var srcOpts []source.Option
-	if f.platform != "" {
-		p, err := v1.ParsePlatform(f.platform)
-		if err != nil {
-			return usageError{fmt.Errorf("--platform %q: %w", f.platform, err)}
-		}
-		srcOpts = append(srcOpts, source.WithPlatform(*p))
+	loader, err := newLoader(cmd, openFlags{platform: f.platform, noCache: true, noVerify: f.noVerify, creds: f.creds})
+	if err != nil {
+		return err
 	}
 	dockerfile := f.dockerfile
 	if dockerfile == "" {
@@ -107,11 +103,7 @@ func runCache(cmd *cobra.Command, f cacheFlags, ref string) error {
 	}
 	var prev *layerdiff.Image
 	if ref != "" {
-		src, err := source.OpenString(ctx, ref, srcOpts...)
-		if err != nil {
-			return err
-		}
-		if prev, err = layerdiff.NewReader(layerdiff.WithVerify(!f.noVerify)).ReadImage(ctx, ref, src); err != nil {
+		if prev, err = loader.Image(ctx, ref); err != nil {
 			return err
 		}
 	}

@@ -12,9 +12,8 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/term"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	"github.com/layerlint/layerlint/layerdiff"
+	"github.com/layerlint/layerlint/layerdiff/load"
 	"github.com/layerlint/layerlint/layerdiff/source"
 )
 
@@ -27,6 +26,9 @@ type diffFlags struct {
 	failOnGrowth string
 	noCache      bool
 	noVerify     bool
+	creds        string
+	credsA       string
+	credsB       string
 }
 
 func newDiffCommand(code *int) *cobra.Command {
@@ -42,8 +44,14 @@ Images are read as streams and never extracted. References use skopeo's transpor
   docker-archive:PATH[:TAG]   a 'docker save' / 'buildah push docker-archive:' tar (or a bare path to a .tar)
   oci:DIR[:TAG]               an OCI image layout directory (or a bare path to one)
   oci-archive:PATH[:TAG]      a tar of an OCI image layout
-  docker-daemon:NAME:TAG      an image in the local Docker daemon
+  docker-daemon:NAME:TAG      an image in the local Docker daemon (DOCKER_HOST, or its default socket)
+  containers-storage:[[driver@]root[+runroot]]NAME[:TAG]
+                              an image in podman's or buildah's store (default: /var/lib/containers/storage)
   docker://HOST/REPO:TAG      an image in a registry (also bare: localhost:5000/app:v1, debian:bookworm)
+A bare path to a file is a docker-archive or an OCI archive, whichever it holds.
+
+Registry credentials: --creds-a and --creds-b for one image, --creds for both, else $LAYERLINT_REGISTRY_CREDS
+(USER:PASSWORD, for CI), else the Docker config ('docker login', credential helpers). None is ever printed.
 
 A change of modification time alone is not a modification unless --mtime is given. Sizes are bytes of
 uncompressed layers. Layer listings are cached by DiffID in $XDG_CACHE_HOME/layerlint (--no-cache to skip).
@@ -74,6 +82,9 @@ exit code is a size budget instead: 0 when B grew by SIZE or less (whatever else
 	fl.StringVar(&f.failOnGrowth, "fail-on-growth", "", "size budget: exit 1 only when B is more than SIZE larger than A, else 0 (e.g. 10MB)")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the layer listing cache")
 	fl.BoolVar(&f.noVerify, "no-verify", false, "skip checking each layer's bytes against its DiffID")
+	fl.StringVar(&f.creds, "creds", "", credsUsage)
+	fl.StringVar(&f.credsA, "creds-a", "", "USER[:PASSWORD] for the registry of IMAGE_A only (wins over --creds)")
+	fl.StringVar(&f.credsB, "creds-b", "", "USER[:PASSWORD] for the registry of IMAGE_B only (wins over --creds)")
 	return cmd
 }
 
@@ -92,28 +103,30 @@ func runDiff(cmd *cobra.Command, f diffFlags, refA, refB string) (int, error) {
 			return exitError, usageError{fmt.Errorf("--fail-on-growth: %w", err)}
 		}
 	}
-	var srcOpts []source.Option
-	if f.platform != "" {
-		p, err := v1.ParsePlatform(f.platform)
-		if err != nil {
-			return exitError, usageError{fmt.Errorf("--platform %q: %w", f.platform, err)}
-		}
-		srcOpts = append(srcOpts, source.WithPlatform(*p))
-	}
 	ctx := cmd.Context()
 	stderr := cmd.ErrOrStderr()
-	opts := []layerdiff.Option{layerdiff.WithVerify(!f.noVerify)}
-	if !f.noCache {
-		if dir, err := layerdiff.DefaultCacheDir(); err == nil {
-			opts = append(opts, layerdiff.WithIndexCache(layerdiff.NewIndexCache(dir)))
-		}
-	}
 	var bar *progressBar
+	of := openFlags{platform: f.platform, noCache: f.noCache, noVerify: f.noVerify, creds: f.creds}
 	if file, ok := stderr.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
 		bar = &progressBar{w: stderr}
-		opts = append(opts, layerdiff.WithProgress(bar.update))
+		of.progress = bar.update
 	}
-	reader := layerdiff.NewReader(opts...)
+	loader, err := newLoader(cmd, of)
+	if err != nil {
+		return exitError, err
+	}
+	var perImage [2][]load.Option
+	for i, fl := range []struct{ name, value string }{{"--creds-a", f.credsA}, {"--creds-b", f.credsB}} {
+		perImage[i] = append(perImage[i], load.WithCredentialsFlag("pass "+fl.name+" USER:PASSWORD"))
+		if fl.value == "" {
+			continue
+		}
+		c, err := parseCredsFlag(cmd, fl.value, fl.name)
+		if err != nil {
+			return exitError, err
+		}
+		perImage[i] = append(perImage[i], load.WithCredentials(c))
+	}
 
 	// Open and read both images at once: their layers share one pool of workers, and a layer they share is
 	// read once.
@@ -122,21 +135,22 @@ func runDiff(cmd *cobra.Command, f diffFlags, refA, refB string) (int, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	for i, ref := range []string{refA, refB} {
 		g.Go(func() error {
-			src, err := source.OpenString(gctx, ref, srcOpts...)
-			if err == nil {
-				imgs[i], err = reader.ReadImage(gctx, ref, src)
-			}
-			errs[i] = err
-			return err
+			imgs[i], errs[i] = loader.Image(gctx, ref, perImage[i]...)
+			return errs[i]
 		})
 	}
 	g.Wait()
 	bar.done()
-	// When one image fails the other is cancelled; report the cause, not the cancellation.
+	// When one image fails the other is cancelled; report the causes, one line per image, not the
+	// cancellation.
+	var failed []error
 	for _, err := range errs {
 		if err != nil && !errors.Is(err, context.Canceled) {
-			return exitError, err
+			failed = append(failed, err)
 		}
+	}
+	if len(failed) > 0 {
+		return exitError, errors.Join(failed...)
 	}
 	if err := cmp.Or(errs[0], errs[1]); err != nil {
 		return exitError, err
@@ -145,7 +159,7 @@ func runDiff(cmd *cobra.Command, f diffFlags, refA, refB string) (int, error) {
 	if f.content {
 		rep.Options.Content = true
 		if err := layerdiff.AddContentDiffs(ctx, rep, imgs[0], imgs[1], contentMax); err != nil {
-			return exitError, err
+			return exitError, source.RedactError(err, loader.Secrets()...)
 		}
 	}
 	if err := render(cmd.OutOrStdout(), rep, useColor(cmd.OutOrStdout())); err != nil {

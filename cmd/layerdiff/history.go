@@ -8,13 +8,11 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/spf13/cobra"
 
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/history"
-	"github.com/layerlint/layerlint/layerdiff/source"
 )
 
 type historyFlags struct {
@@ -25,6 +23,7 @@ type historyFlags struct {
 	platform   string
 	noCache    bool
 	noVerify   bool
+	creds      string
 }
 
 // newHistoryCommand returns `layerdiff history`: an image's steps, like docker history, aligned with the
@@ -77,6 +76,7 @@ layerdiff accepts (docker-archive:PATH, oci:DIR, docker-daemon:NAME:TAG, docker:
 	fl.StringVar(&f.platform, "platform", "", "platform to pick from multi-platform images (os/arch[/variant])")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the layer listing cache")
 	fl.BoolVar(&f.noVerify, "no-verify", false, "skip checking each layer's bytes against its DiffID")
+	fl.StringVar(&f.creds, "creds", "", credsUsage)
 	return cmd
 }
 
@@ -94,26 +94,11 @@ func runHistory(cmd *cobra.Command, f historyFlags, ref string, code *int) error
 			return err
 		}
 	}
-	var srcOpts []source.Option
-	if f.platform != "" {
-		p, err := v1.ParsePlatform(f.platform)
-		if err != nil {
-			return usageError{fmt.Errorf("--platform %q: %w", f.platform, err)}
-		}
-		srcOpts = append(srcOpts, source.WithPlatform(*p))
-	}
-	opts := []layerdiff.Option{layerdiff.WithVerify(!f.noVerify)}
-	if !f.noCache {
-		if dir, err := layerdiff.DefaultCacheDir(); err == nil {
-			opts = append(opts, layerdiff.WithIndexCache(layerdiff.NewIndexCache(dir)))
-		}
-	}
-	ctx := cmd.Context()
-	src, err := source.OpenString(ctx, ref, srcOpts...)
+	loader, err := newLoader(cmd, openFlags{platform: f.platform, noCache: f.noCache, noVerify: f.noVerify, creds: f.creds})
 	if err != nil {
 		return err
 	}
-	img, err := layerdiff.NewReader(opts...).ReadImage(ctx, ref, src)
+	img, err := loader.Image(cmd.Context(), ref)
 	if err != nil {
 		return err
 	}

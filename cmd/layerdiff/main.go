@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SilenceUsage = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(stderr, "layerdiff: %v\n", err)
+		printError(stderr, err)
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintln(stderr, "Run 'layerdiff --help' for usage.")

@@ -11,7 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/layerlint/layerlint/layerdiff"
+	"github.com/layerlint/layerlint/layerdiff/load"
+	"github.com/layerlint/layerlint/layerdiff/source"
 	"github.com/layerlint/layerlint/lint"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -48,6 +49,7 @@ type options struct {
 	image     string
 	context   string
 	listRules bool
+	creds     string
 }
 
 func main() {
@@ -79,11 +81,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	f.StringVar(&o.image, "image", "", "image built from the Dockerfile (archive path, oci:DIR, docker://REF, ...): findings gain measured bytes and the image-only rules run (default: image in the config)")
 	f.StringVar(&o.context, "context", "", "build context directory (default: context in the config)")
 	f.BoolVar(&o.listRules, "list-rules", false, "list the rules and exit")
+	f.StringVar(&o.creds, "creds", "", "USER:PASSWORD for the registry of --image (default: $"+source.EnvCredentials+", then the Docker config)")
 	cmd.SetArgs(args)
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	if err := cmd.ExecuteContext(context.Background()); err != nil {
-		fmt.Fprintln(stderr, "layerlint:", err)
+		fmt.Fprintln(stderr, "layerlint:", source.Redact(err.Error()))
 		return exitBadInput
 	}
 	return code
@@ -196,7 +199,11 @@ func lintFile(ctx context.Context, file string, cfg *lint.Config, o options) ([]
 	}
 	var evidence []lint.Option
 	if image != "" {
-		ev, _, err := lint.LoadImageEvidence(ctx, image, df, readerOptions()...)
+		opts, err := loadOptions(o)
+		if err != nil {
+			return nil, err
+		}
+		ev, _, err := lint.LoadImageEvidence(ctx, image, df, opts...)
 		if err != nil {
 			return nil, errors.New(oneLine(err.Error()))
 		}
@@ -223,14 +230,22 @@ func lintFile(ctx context.Context, file string, cfg *lint.Config, o options) ([]
 	return lint.Run(ctx, df2, opts...)
 }
 
-// readerOptions reads layers through layerdiff's index cache, as
-// layerdiff does, so linting against the same image again is quick.
-func readerOptions() []layerdiff.Option {
-	dir, err := layerdiff.DefaultCacheDir()
-	if err != nil {
-		return nil
+// loadOptions reads layers through layerdiff's listing cache, as layerdiff
+// does, so linting against the same image again is quick, with the
+// credentials of --creds.
+func loadOptions(o options) ([]load.Option, error) {
+	opts := []load.Option{load.WithDefaultListingCache(), load.WithCredentialsFlag("pass --creds USER:PASSWORD")}
+	if o.creds != "" {
+		c, hasPassword, err := source.ParseCredentials(o.creds, "--creds")
+		if err != nil {
+			return nil, err
+		}
+		if !hasPassword {
+			return nil, errors.New("--creds gives no password; give USER:PASSWORD")
+		}
+		opts = append(opts, load.WithCredentials(c))
 	}
-	return []layerdiff.Option{layerdiff.WithIndexCache(layerdiff.NewIndexCache(dir))}
+	return opts, nil
 }
 
 // oneLine joins a multi-line error message into one line.

@@ -20,6 +20,7 @@ import (
 	"syscall"
 
 	"github.com/layerlint/layerlint/layerdiff"
+	"github.com/layerlint/layerlint/layerdiff/source"
 	"github.com/layerlint/layerlint/lsp"
 )
 
@@ -42,7 +43,8 @@ func run() int {
 		fmt.Println("layerls", versionString())
 		return 0
 	}
-	logger := log.New(os.Stderr, "layerls: ", log.LstdFlags)
+	// Every log line is cleaned of credentials (user:password@ in references, tokens in URLs).
+	logger := log.New(source.RedactWriter(os.Stderr), "layerls: ", log.LstdFlags)
 	opts := lsp.Options{Version: versionString(), Logger: logger}
 	if !*noCache {
 		if dir, err := layerdiff.DefaultCacheDir(); err == nil {

@@ -55,7 +55,7 @@ func openDaemon(ctx context.Context, ref Reference, o options) (v1.Image, error)
 // withDockerClient runs fn with a client for the daemon of DOCKER_HOST (and DOCKER_TLS_VERIFY,
 // DOCKER_CERT_PATH, DOCKER_API_VERSION), closing it afterwards so no connection outlives the call.
 func withDockerClient(fn func(*client.Client) error) error {
-	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	cli, err := client.New(client.FromEnv)
 	if err != nil {
 		return fmt.Errorf("the Docker daemon: %w (check DOCKER_HOST)", err)
 	}

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
@@ -14,9 +14,12 @@ import (
 type Option func(*options)
 
 type options struct {
-	platform v1.Platform
-	keychain authn.Keychain
-	cacheDir string
+	platform    v1.Platform
+	cacheDir    string
+	creds       Credentials
+	credsHint   string
+	credsLooked string
+	timeout     time.Duration
 }
 
 // WithPlatform chooses the image of a multi-platform index. The default is
@@ -27,10 +30,10 @@ func WithPlatform(p v1.Platform) Option {
 	return func(o *options) { o.platform = p }
 }
 
-// WithKeychain sets the credentials used for registries; the default is
-// authn.DefaultKeychain, which reads the Docker config file.
-func WithKeychain(k authn.Keychain) Option {
-	return func(o *options) { o.keychain = k }
+// WithCredentialsLooked names, for the error that says no credentials were found, where the caller looked
+// before Open fell back to the Docker config ("--creds, LAYERLINT_REGISTRY_CREDS").
+func WithCredentialsLooked(where string) Option {
+	return func(o *options) { o.credsLooked = where }
 }
 
 // WithCacheDir names the listing-cache directory (layerdiff.DefaultCacheDir), under which sources keep what
@@ -43,7 +46,7 @@ func WithCacheDir(dir string) Option {
 func makeOptions(opts []Option) options {
 	o := options{
 		platform: v1.Platform{OS: "linux", Architecture: runtime.GOARCH},
-		keychain: authn.DefaultKeychain,
+		timeout:  DefaultRegistryTimeout,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -91,7 +94,7 @@ func Open(ctx context.Context, ref Reference, opts ...Option) (v1.Image, error) 
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("opening image %s: %w", ref, err)
+		return nil, RedactError(fmt.Errorf("opening image %s: %w", ref, err), o.creds.Secrets()...)
 	}
 	return img, nil
 }

@@ -76,7 +76,7 @@ type Reference struct {
 func ParseReference(s string) (Reference, error) {
 	ref, err := parseReference(s)
 	if err != nil {
-		return Reference{}, fmt.Errorf("parsing image reference %q: %w", s, err)
+		return Reference{}, RedactError(fmt.Errorf("parsing image reference %q: %w", s, err))
 	}
 	return ref, nil
 }
@@ -89,6 +89,9 @@ func parseReference(s string) (Reference, error) {
 		return Reference{}, errors.New("leading or trailing white space")
 	}
 	transport, rest, hasColon := strings.Cut(s, ":")
+	if known := hasColon && (contains([]string{DockerArchive, OCI, OCIArchive, DockerDaemon, ContainersStorage}, transport)); !known && hasUserinfo(s) {
+		return Reference{}, errUserinfo
+	}
 	if hasColon {
 		switch transport {
 		case DockerArchive, OCI, OCIArchive:
@@ -189,6 +192,20 @@ func parseBareReference(s string) (Reference, error) {
 		return Reference{}, fmt.Errorf("not a file, OCI layout or registry reference: %w", err)
 	}
 	return Reference{Transport: Registry, Name: s}, nil
+}
+
+var errUserinfo = fmt.Errorf("credentials do not belong in an image reference: pass them with --creds USER:PASSWORD, %s or 'docker login'", EnvCredentials)
+
+// hasUserinfo tells whether a registry reference carries user:password@ (or user@) before its host, as
+// people paste them from URLs. A digest (app@sha256:...) is not user information.
+func hasUserinfo(s string) bool {
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+	} else if strings.HasPrefix(s, "/") || strings.HasPrefix(s, ".") {
+		return false
+	}
+	host, _, _ := strings.Cut(s, "/")
+	return strings.Contains(host, "@") && !digestAfterAt.MatchString(host[strings.Index(host, "@")+1:])
 }
 
 // looksLikePath tells whether a string that is not a valid registry name was

@@ -161,3 +161,31 @@ func FuzzParseReference(f *testing.F) {
 		}
 	})
 }
+
+// TestParseReferenceUserinfo checks that credentials pasted into a reference are refused, and that the error
+// does not repeat them.
+func TestParseReferenceUserinfo(t *testing.T) {
+	for _, in := range []string{
+		"docker://alice:s3cret@127.0.0.1:5124/app:v1",
+		"alice:s3cret@127.0.0.1:5124/app:v1",
+		"docker://alice@127.0.0.1:5124/app:v1",
+		"https://alice:s3cret@ghcr.io/org/app:v1",
+	} {
+		_, err := ParseReference(in)
+		if err == nil {
+			t.Errorf("ParseReference(%q): no error", in)
+			continue
+		}
+		if !strings.Contains(err.Error(), "credentials do not belong in an image reference") {
+			t.Errorf("ParseReference(%q) = %v, want the credentials refused", in, err)
+		}
+		if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "alice") {
+			t.Errorf("ParseReference(%q) error repeats the credentials: %v", in, err)
+		}
+	}
+	for _, in := range []string{"docker://127.0.0.1:5000/app:v1@sha256:" + strings.Repeat("a", 64), "docker-archive:me@home.tar"} {
+		if _, err := ParseReference(in); err != nil && strings.Contains(err.Error(), "credentials") {
+			t.Errorf("ParseReference(%q) = %v: not credentials", in, err)
+		}
+	}
+}

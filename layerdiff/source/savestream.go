@@ -23,11 +23,10 @@ const (
 )
 
 var (
-	hex64         = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	legacyConfig  = regexp.MustCompile(`^[0-9a-f]{64}\.json$`)
-	legacyLayer   = regexp.MustCompile(`^[0-9a-f]{64}/layer\.tar$`)
-	ociBlob       = regexp.MustCompile(`^blobs/sha256/[0-9a-f]{64}$`)
-	errStopStream = errors.New("stop reading the stream")
+	hex64        = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	legacyConfig = regexp.MustCompile(`^[0-9a-f]{64}\.json$`)
+	legacyLayer  = regexp.MustCompile(`^[0-9a-f]{64}/layer\.tar$`)
+	ociBlob      = regexp.MustCompile(`^blobs/sha256/[0-9a-f]{64}$`)
 )
 
 // saveContents is what one pass over a `docker save` stream keeps: the small JSON files by name, the symbolic
