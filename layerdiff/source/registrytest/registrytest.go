@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/layerlint/layerlint/internal/tooltest"
 )
 
@@ -29,6 +31,26 @@ const startTimeout = 15 * time.Second
 // LAYERLINT_REQUIRE_TOOLS=1.
 func Start(t testing.TB) (host string) {
 	t.Helper()
+	return startWith(t, "")
+}
+
+// StartAuth runs a registry like Start that requires HTTP basic authentication with user and password
+// (distribution's htpasswd auth), and returns its host:port.
+func StartAuth(t testing.TB, user, password string) (host string) {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	htpasswd := filepath.Join(t.TempDir(), "htpasswd")
+	if err := os.WriteFile(htpasswd, []byte(user+":"+string(hash)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startWith(t, fmt.Sprintf("auth:\n  htpasswd:\n    realm: layerlint-test\n    path: %s\n", htpasswd))
+}
+
+func startWith(t testing.TB, extra string) (host string) {
+	t.Helper()
 	if _, err := os.Stat(Binary); err != nil {
 		tooltest.Missing(t, "registrytest: "+Binary, "apt-get install docker-registry")
 	}
@@ -41,7 +63,7 @@ func Start(t testing.TB) (host string) {
 		if err != nil {
 			t.Fatalf("registrytest: finding a free port: %v", err)
 		}
-		if err := start(t, dir, addr); err != nil {
+		if err := start(t, dir, addr, extra); err != nil {
 			lastErr = err
 			continue
 		}
@@ -51,7 +73,7 @@ func Start(t testing.TB) (host string) {
 	return ""
 }
 
-func start(t testing.TB, dir, addr string) error {
+func start(t testing.TB, dir, addr, extra string) error {
 	storage := filepath.Join(dir, "storage-"+addr[len("127.0.0.1:"):])
 	config := filepath.Join(dir, "config-"+addr[len("127.0.0.1:"):]+".yml")
 	yml := fmt.Sprintf(`version: 0.1
@@ -68,7 +90,7 @@ storage:
     disable: true
 http:
   addr: %s
-`, storage, addr)
+%s`, storage, addr, extra)
 	if err := os.WriteFile(config, []byte(yml), 0o644); err != nil {
 		return fmt.Errorf("writing config: %w", err)
 	}
@@ -99,7 +121,7 @@ http:
 		resp, err := client.Get("http://" + addr + "/v2/")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			if resp.StatusCode == http.StatusOK || (extra != "" && resp.StatusCode == http.StatusUnauthorized) {
 				t.Cleanup(stop)
 				return nil
 			}
