@@ -11,6 +11,7 @@ import (
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/history"
 	"github.com/layerlint/layerlint/layerdiff/load"
+	"github.com/layerlint/layerlint/layerdiff/source"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -116,8 +117,12 @@ type ImageError struct {
 	Err  error
 }
 
-// Error implements error.
+// Error implements error. Credentials pasted into the reference are not repeated.
 func (e *ImageError) Error() string {
+	return source.Redact(e.message())
+}
+
+func (e *ImageError) message() string {
 	var mm *history.MismatchError
 	if errors.As(e.Err, &mm) {
 		return fmt.Sprintf("%s:%d: image %s was not built from this Dockerfile (%v); rebuild the image or drop --image",

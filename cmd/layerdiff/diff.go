@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 	"golang.org/x/term"
 
 	"github.com/layerlint/layerlint/layerdiff"
@@ -128,21 +129,33 @@ func runDiff(cmd *cobra.Command, f diffFlags, refA, refB string) (int, error) {
 		perImage[i] = append(perImage[i], load.WithCredentials(c))
 	}
 
-	// Open and read both images at once: their layers share one pool of workers, and a layer they share is
-	// read once.
-	var imgs [2]*layerdiff.Image
+	// Open both images first, each to the end, so that each failure (a missing image, a registry that wants
+	// credentials) is reported on its own line rather than cut short by the other's.
+	refs := [2]string{refA, refB}
+	var srcs [2]v1.Image
 	var errs [2]error
-	g, gctx := errgroup.WithContext(ctx)
-	for i, ref := range []string{refA, refB} {
-		g.Go(func() error {
-			imgs[i], errs[i] = loader.Image(gctx, ref, perImage[i]...)
-			return errs[i]
+	var wg sync.WaitGroup
+	for i, ref := range refs {
+		wg.Go(func() { srcs[i], errs[i] = loader.Source(ctx, ref, perImage[i]...) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs[0], errs[1]); err != nil {
+		return exitError, err
+	}
+	// Then read both at once: their layers share one pool of workers, and a layer they share is read once.
+	// When one fails the other stops; report the cause, not the cancellation.
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var imgs [2]*layerdiff.Image
+	for i, ref := range refs {
+		wg.Go(func() {
+			if imgs[i], errs[i] = loader.Read(readCtx, ref, srcs[i]); errs[i] != nil {
+				cancel()
+			}
 		})
 	}
-	g.Wait()
+	wg.Wait()
 	bar.done()
-	// When one image fails the other is cancelled; report the causes, one line per image, not the
-	// cancellation.
 	var failed []error
 	for _, err := range errs {
 		if err != nil && !errors.Is(err, context.Canceled) {

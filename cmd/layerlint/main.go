@@ -128,7 +128,7 @@ func lintFiles(ctx context.Context, o options, files []string, stdout, stderr io
 		if cfg == nil {
 			c, _, err := lint.LoadConfig(file)
 			if err != nil {
-				fmt.Fprintln(stderr, err)
+				fmt.Fprintln(stderr, source.Redact(err.Error()))
 				code = exitBadInput
 				continue
 			}
@@ -141,7 +141,7 @@ func lintFiles(ctx context.Context, o options, files []string, stdout, stderr io
 		threshold = t
 		found, err := lintFile(ctx, file, cfg, o)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
+			fmt.Fprintln(stderr, source.Redact(err.Error()))
 			code = exitBadInput
 			continue
 		}

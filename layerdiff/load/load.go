@@ -160,10 +160,20 @@ func (l *Loader) Image(ctx context.Context, ref string, opts ...Option) (*layerd
 	return img, nil
 }
 
-// Source opens ref without reading its layers, for callers that need the image itself.
+// Source opens ref without reading its layers: cheap, and enough to know whether the image is there and may
+// be read. Read then reads it.
 func (l *Loader) Source(ctx context.Context, ref string, opts ...Option) (v1.Image, error) {
 	src, _, err := l.open(ctx, ref, opts)
 	return src, err
+}
+
+// Read reads the listings of src, which Source opened from ref.
+func (l *Loader) Read(ctx context.Context, ref string, src v1.Image) (*layerdiff.Image, error) {
+	img, err := l.reader.ReadImage(ctx, ref, src)
+	if err != nil {
+		return nil, source.RedactError(err, l.secrets...)
+	}
+	return img, nil
 }
 
 func (l *Loader) open(ctx context.Context, ref string, opts []Option) (v1.Image, []string, error) {

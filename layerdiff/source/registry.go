@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -129,9 +128,6 @@ func registryError(r name.Reference, err error, auth *authSource, o options) err
 			ae.Looked += dockerConfigDescription(host)
 		}
 		return ae
-	}
-	if strings.Contains(err.Error(), "stopped after 10 redirects") {
-		return &RegistryError{Registry: host, Problem: "redirected more than 10 times (a redirect loop) fetching " + r.String()}
 	}
 	return err
 }

@@ -21,6 +21,7 @@ import (
 const (
 	maxManifestBytes = 4 << 20
 	maxConfigBytes   = 16 << 20
+	maxRedirects     = 10
 	// DefaultRegistryTimeout is how long a registry may take to start answering, or pause while sending.
 	DefaultRegistryTimeout = 30 * time.Second
 )
@@ -74,9 +75,14 @@ func (t *boundedTransport) declare(m *v1.Manifest) {
 // RoundTrip implements http.RoundTripper.
 func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	host := req.URL.Host
-	orig := req
+	orig, hops := req, 0
 	for orig.Response != nil && orig.Response.Request != nil {
 		orig = orig.Response.Request // a redirect: judge by the request the client first made
+		hops++
+	}
+	if hops > maxRedirects {
+		// go-containerregistry follows redirects within a host without the http.Client's own limit.
+		return nil, &RegistryError{Registry: orig.URL.Host, Problem: fmt.Sprintf("redirected more than %d times (a redirect loop) fetching %s", maxRedirects, orig.URL.Path)}
 	}
 	ctx, cancel := context.WithCancel(req.Context())
 	var stalled atomic.Bool
@@ -169,8 +175,9 @@ func (b *idleReader) Read(p []byte) (int, error) {
 		var one [1]byte
 		m, err2 := b.read(one[:])
 		if m > 0 {
+			// The reader stops at the declared size and would not ask again: fail now.
 			b.err = b.tooLong
-			return n, nil // the bytes read are good; the next Read fails
+			return n, b.err
 		}
 		if err2 != nil && !errors.Is(err2, io.EOF) {
 			b.err = err2

@@ -84,6 +84,7 @@ func Misbehaving(t testing.TB, img v1.Image, fault Fault) (host string) {
 		t.Fatal(err)
 	}
 	if fault == HugeConfig {
+		m = m.DeepCopy() // img's own manifest must not change
 		m.Config.Size = 20 << 20
 		manifest = mustJSON(t, m)
 	}

@@ -14,6 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/layerlint/layerlint/internal/tooltest"
@@ -160,4 +164,25 @@ func (s *syncBuffer) Bytes() []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return bytes.Clone(s.b.Bytes())
+}
+
+// Push writes the docker-archive at archive to the registry as ref (host:port/repo:tag), authenticating
+// with user and password when user is not empty.
+func Push(t testing.TB, archive, ref, user, password string) {
+	t.Helper()
+	img, err := tarball.ImageFromPath(archive, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := []remote.Option{}
+	if user != "" {
+		opts = append(opts, remote.WithAuth(&authn.Basic{Username: user, Password: password}))
+	}
+	if err := remote.Write(r, img, opts...); err != nil {
+		t.Fatalf("pushing %s to %s: %v", archive, ref, err)
+	}
 }

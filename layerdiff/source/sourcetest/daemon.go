@@ -5,6 +5,9 @@ package sourcetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -18,6 +21,7 @@ import (
 	"testing"
 
 	"github.com/layerlint/layerlint/internal/buildahtest"
+	"github.com/layerlint/layerlint/internal/debiantest"
 	"github.com/layerlint/layerlint/internal/dockertest"
 )
 
@@ -34,7 +38,7 @@ type DaemonApps struct {
 	// Legacy is a small image built by the legacy builder (DOCKER_BUILDKIT=0) FROM the same base, with a
 	// WORKDIR that makes a layer of no file content, as BuildKit's do.
 	Legacy string
-	// V1Archive, V2Archive and LegacyArchive are `docker save` archives of the three.
+	// V1Archive, V2Archive and LegacyArchive are `docker save` archives of the three, in the fixture cache.
 	V1Archive, V2Archive, LegacyArchive string
 }
 
@@ -52,39 +56,81 @@ ENV GREETING=hi
 CMD ["cat", "/srv/built.txt"]
 `
 
-// BuildDaemonApps loads testdata/images/base.tar into d and builds app-v1 and app-v2 with BuildKit and a small
-// image with the legacy builder, once per daemon however many tests ask; each call saves the three to
-// archives of its own test.
+// BuildDaemonApps puts into d the images of DaemonApps: app-v1 and app-v2 of testdata/images built by
+// BuildKit FROM base.tar, and a small image built by the legacy builder. They are built once per machine: the
+// `docker save` archives of a first build are kept in the fixture cache (debiantest.FixtureDir), keyed by
+// every input and the daemon's version, and later daemons load them, which gives them the same configs and
+// layers byte for byte. Within a test process each daemon gets them once, however many tests ask. The
+// archives are those `docker save` wrote; tests must not change them.
 func BuildDaemonApps(t testing.TB, d *dockertest.Daemon) DaemonApps {
-	t.Helper()
-	apps := buildDaemonApps(t, d)
-	dir := t.TempDir()
-	apps.V1Archive = filepath.Join(dir, "app-v1.tar")
-	apps.V2Archive = filepath.Join(dir, "app-v2.tar")
-	apps.LegacyArchive = filepath.Join(dir, "legacy.tar")
-	d.Save(t, apps.V1, apps.V1Archive)
-	d.Save(t, apps.V2, apps.V2Archive)
-	d.Save(t, apps.Legacy, apps.LegacyArchive)
-	return apps
-}
-
-func buildDaemonApps(t testing.TB, d *dockertest.Daemon) DaemonApps {
 	t.Helper()
 	built.Lock()
 	defer built.Unlock()
 	if apps, ok := built.byHost[d.Host()]; ok {
 		return apps
 	}
-	dir := t.TempDir()
-	images := ImagesDir()
-	d.Load(t, filepath.Join(images, "base.tar"))
 	apps := DaemonApps{V1: "layerlint-test/app:v1", V2: "layerlint-test/app:v2", Legacy: "layerlint-test/legacy:v1"}
+	images := ImagesDir()
+	dir := cachedDaemonApps(t, d)
+	apps.V1Archive = filepath.Join(dir, "app-v1.tar")
+	apps.V2Archive = filepath.Join(dir, "app-v2.tar")
+	apps.LegacyArchive = filepath.Join(dir, "legacy.tar")
+	d.Load(t, filepath.Join(images, "base.tar"))
+	if _, err := os.Stat(apps.LegacyArchive); err == nil {
+		for _, a := range []string{apps.V1Archive, apps.V2Archive, apps.LegacyArchive} {
+			d.Load(t, a)
+		}
+	} else {
+		buildDaemonApps(t, d, apps, dir)
+	}
+	if built.byHost == nil {
+		built.byHost = map[string]DaemonApps{}
+	}
+	built.byHost[d.Host()] = apps
+	return apps
+}
+
+// cachedDaemonApps returns the fixture directory of the archives for d's version and the current inputs.
+func cachedDaemonApps(t testing.TB, d *dockertest.Daemon) string {
+	t.Helper()
+	base, err := debiantest.FixtureDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "format=daemonapps-v1\nlegacy=%s\ndocker=%s\n", legacyDockerfile, d.Run(t, "version", "--format", "{{.Server.Version}}"))
+	images := ImagesDir()
+	for _, sub := range []string{"base.tar", "app-v1", "app-v2"} {
+		err := filepath.WalkDir(filepath.Join(images, sub), func(p string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(images, p)
+			fmt.Fprintf(h, "%s %x\n", rel, sha256.Sum256(b))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(base, fmt.Sprintf("daemon-apps-%x", h.Sum(nil)[:8]))
+}
+
+// buildDaemonApps builds the images into d and saves them to dir.
+func buildDaemonApps(t testing.TB, d *dockertest.Daemon, apps DaemonApps, dir string) {
+	t.Helper()
+	work := t.TempDir()
+	images := ImagesDir()
 	for _, b := range []struct{ ctx, tag string }{{"app-v1", apps.V1}, {"app-v2", apps.V2}} {
-		c := filepath.Join(dir, b.ctx)
+		c := filepath.Join(work, b.ctx)
 		buildahtest.CopyTree(t, filepath.Join(images, b.ctx), c)
 		d.Build(t, "", c, b.tag)
 	}
-	legacy := filepath.Join(dir, "legacy")
+	legacy := filepath.Join(work, "legacy")
 	if err := os.MkdirAll(legacy, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -93,18 +139,29 @@ func buildDaemonApps(t testing.TB, d *dockertest.Daemon) DaemonApps {
 			t.Fatal(err)
 		}
 	}
-	// --network none: with host networking the legacy builder leaves the daemon's default network namespace
-	// mounted under its exec root, and the daemon's directory cannot be removed.
 	cmd := d.Command("build", "-q", "--network", "none", "-t", apps.Legacy, legacy)
 	cmd.Env = append(cmd.Env, "DOCKER_BUILDKIT=0") // the last value wins
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("docker build (legacy builder): %v\n%s", err, out)
 	}
-	if built.byHost == nil {
-		built.byHost = map[string]DaemonApps{}
+	// Save into a directory of our own, then move it into place: a concurrent test process either sees the
+	// whole set or none.
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	built.byHost[d.Host()] = apps
-	return apps
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".daemon-apps-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	for name, tag := range map[string]string{"app-v1.tar": apps.V1, "app-v2.tar": apps.V2, "legacy.tar": apps.Legacy} {
+		d.Save(t, tag, filepath.Join(tmp, name))
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, serr := os.Stat(filepath.Join(dir, "legacy.tar")); serr != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // LegacyDockerfile returns the Dockerfile of DaemonApps.Legacy, written to a file of the test's.
