@@ -32,11 +32,11 @@ func parseStorageReference(rest string) (Reference, error) {
 		if driver, root, ok := strings.Cut(spec, "@"); ok {
 			ref.Driver, spec = driver, root
 			if driver == "" || strings.ContainsAny(driver, "/+:") {
-				return Reference{}, fmt.Errorf("%s: bad driver %q in [%s]", ContainersStorage, driver, whole)
+				return Reference{}, fmt.Errorf("%s: bad driver %q in %q", ContainersStorage, driver, "["+whole+"]")
 			}
 		}
 		if strings.Contains(spec, ":") {
-			return Reference{}, fmt.Errorf("%s: driver options in [%s] are not supported; leave them out", ContainersStorage, spec)
+			return Reference{}, fmt.Errorf("%s: driver options in %q are not supported; leave them out", ContainersStorage, "["+spec+"]")
 		}
 		root, runroot, _ := strings.Cut(spec, "+")
 		if root == "" || !filepath.IsAbs(root) {
