@@ -31,6 +31,22 @@ func TestDaemonCommandsMatchSave(t *testing.T) {
 		if len(fromDaemon.Files) == 0 {
 			t.Error("app-v1 and app-v2 show no changed files")
 		}
+		// --content reads the layers holding changed text files again: from the daemon, a new `docker save`
+		// that keeps only those layers.
+		contentDaemon := diffJSON(t, "--content", daemon(apps.V1), daemon(apps.V2))
+		contentSave := diffJSON(t, "--content", apps.V1Archive, apps.V2Archive)
+		if !reflect.DeepEqual(contentDaemon, contentSave) {
+			t.Error("layerdiff --content from the daemon differs from the saved archives'")
+		}
+		diffs := 0
+		for _, f := range contentDaemon.Files {
+			if f.Diff != "" {
+				diffs++
+			}
+		}
+		if diffs == 0 {
+			t.Error("--content shows no file diffs")
+		}
 		// The same image from the daemon and from its archive: identical, exit 0.
 		if code, _, errOut := layerdiffCmd(t, daemon(apps.V2), apps.V2Archive); code != exitSame {
 			t.Errorf("daemon image vs its own archive: exit %d: %s", code, errOut)
@@ -63,11 +79,11 @@ func TestDaemonCommandsMatchSave(t *testing.T) {
 	})
 }
 
-func diffJSON(t *testing.T, a, b string) layerdiff.Report {
+func diffJSON(t *testing.T, args ...string) layerdiff.Report {
 	t.Helper()
-	code, out, errOut := layerdiffCmd(t, "--format", "json", a, b)
+	code, out, errOut := layerdiffCmd(t, append([]string{"--format", "json"}, args...)...)
 	if code != exitDifferent {
-		t.Fatalf("layerdiff %s %s: exit %d: %s", a, b, code, errOut)
+		t.Fatalf("layerdiff %s: exit %d: %s", strings.Join(args, " "), code, errOut)
 	}
 	var rep layerdiff.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {

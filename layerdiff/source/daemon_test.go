@@ -1,14 +1,20 @@
 package source
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
+	"math/rand"
+	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
+	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -137,15 +143,105 @@ func TestDaemonErrors(t *testing.T) {
 	checkOpenError(t, Reference{Transport: DockerDaemon, Name: "layerlint/app:v1"},
 		"no Docker daemon answers at unix://"+sock+" (start it, or point DOCKER_HOST at one)")
 
+	// Without DOCKER_HOST the client asks the default socket (there is no daemon there on the test machines).
+	if _, err := os.Stat("/var/run/docker.sock"); os.IsNotExist(err) {
+		os.Unsetenv("DOCKER_HOST") // t.Setenv above restores it
+		checkOpenError(t, Reference{Transport: DockerDaemon, Name: "layerlint/app:v1"},
+			"no Docker daemon answers at unix:///var/run/docker.sock (start it, or point DOCKER_HOST at one)")
+	}
+
 	d := dockertest.Shared(t)
 	t.Setenv("DOCKER_HOST", d.Host())
 	checkOpenError(t, Reference{Transport: DockerDaemon, Name: "layerlint/nothing:here"},
 		"the Docker daemon at "+d.Host()+" has no image layerlint/nothing:here")
 }
 
+// TestDaemonStreamsLayers reads from the daemon an image with one 48 MiB layer of random bytes and samples
+// the heap meanwhile: it stays far below the layer's size, so the save stream is not held in memory (as
+// go-containerregistry's daemon source does) nor a layer's bytes.
+func TestDaemonStreamsLayers(t *testing.T) {
+	d := dockertest.Shared(t)
+	const size = 48 << 20
+	archive := filepath.Join(t.TempDir(), "big.tar")
+	writeBigImage(t, archive, size)
+	d.Load(t, archive)
+	t.Setenv("DOCKER_HOST", d.Host())
+	ctx := context.Background()
+	src, err := OpenString(ctx, "docker-daemon:layerlint-test/big:v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	img, err := layerdiff.NewReader().ReadImage(ctx, "big", src)
+	close(done)
+	<-sampled
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Layers[0].FileBytes != size {
+		t.Fatalf("read %d bytes of files, want %d", img.Layers[0].FileBytes, size)
+	}
+	grew := int64(peak.Load()) - int64(base.HeapInuse)
+	t.Logf("heap in use grew by %d MiB at most while reading a %d MiB layer", grew>>20, size>>20)
+	if grew > size/3 {
+		t.Errorf("heap in use grew by %d MiB reading a %d MiB layer: the stream is held in memory", grew>>20, size>>20)
+	}
+}
+
+// writeBigImage writes a docker-archive of one layer holding one file of size random bytes.
+func writeBigImage(t *testing.T, path string, size int64) {
+	t.Helper()
+	var layer bytes.Buffer
+	tw := tar.NewWriter(&layer)
+	tw.WriteHeader(&tar.Header{Name: "big.bin", Mode: 0o644, Size: size, Typeflag: tar.TypeReg})
+	if _, err := io.CopyN(tw, rand.New(rand.NewSource(1)), size); err != nil {
+		t.Fatal(err)
+	}
+	tw.Close()
+	diffID := sha256Of(layer.Bytes())
+	cfg := []byte(`{"architecture":"` + runtime.GOARCH + `","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["` +
+		diffID.String() + `"]},"history":[{"created_by":"big"}]}`)
+	cfgID := sha256Of(cfg)
+	man := []byte(`[{"Config":"` + cfgID.Hex + `.json","RepoTags":["layerlint-test/big:v1"],"Layers":["` + diffID.Hex + `/layer.tar"]}]`)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := tar.NewWriter(f)
+	for _, e := range []struct {
+		name string
+		body []byte
+	}{{cfgID.Hex + ".json", cfg}, {diffID.Hex + "/layer.tar", layer.Bytes()}, {"manifest.json", man}} {
+		out.WriteHeader(&tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.body)), Typeflag: tar.TypeReg})
+		out.Write(e.body)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func sha256Of(b []byte) v1.Hash {
 	sum := sha256.Sum256(b)
 	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
 }
-
-var _ = strings.Contains
