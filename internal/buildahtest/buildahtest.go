@@ -45,9 +45,16 @@ func New(t testing.TB) *Builder {
 // "overlay"). It calls Require.
 func NewWithDriver(t testing.TB, driver string) *Builder {
 	t.Helper()
-	Require(t)
 	dir := t.TempDir()
-	b := &Builder{t: t, root: filepath.Join(dir, "root"), runroot: filepath.Join(dir, "runroot"), driver: driver}
+	return NewStore(t, filepath.Join(dir, "root"), filepath.Join(dir, "runroot"), driver)
+}
+
+// NewStore returns a Builder with the store at root and runroot that uses driver, for a store that outlives
+// the test (a fixture built once per machine). It calls Require.
+func NewStore(t testing.TB, root, runroot, driver string) *Builder {
+	t.Helper()
+	Require(t)
+	b := &Builder{t: t, root: root, runroot: runroot, driver: driver}
 	b.store = []string{"--root", b.root, "--runroot", b.runroot, "--storage-driver", driver}
 	return b
 }

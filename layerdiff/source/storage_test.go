@@ -3,7 +3,6 @@ package source
 import (
 	"context"
 	"reflect"
-	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -42,8 +41,7 @@ func TestStorageMatchesArchive(t *testing.T) {
 			checkContentsMatchDiffIDs(t, stored)
 
 			// Short names, IDs and the store spelled in the reference all find the same image.
-			root, runroot, _ := app.Builder.Store()
-			id := strings.TrimPrefix(strings.TrimSpace(app.Builder.Run("images", "-q", "--no-trunc", app.Tag)), "sha256:")
+			root, runroot, id := app.Root, app.RunRoot, app.ID
 			for _, ref := range []string{
 				"containers-storage:[" + root + "]layerlint-test/app:v2",
 				"containers-storage:[" + driver + "@" + root + "]" + app.Tag,
