@@ -56,8 +56,11 @@ func makeOptions(opts []Option) options {
 
 // Open reaches the image ref names. The image's config has been read when Open
 // returns, so a missing or broken image fails here, not in the middle of an
-// analysis. Layers are identified by DiffID; layers from a docker-archive also
-// have a Stored method (see StoredLayer).
+// analysis; a Docker daemon image, whose config comes with its layers in one
+// `docker save` stream, has only been inspected (it implements
+// layerdiff.LayerStream, and layerdiff reads both in one pass). Layers are
+// identified by DiffID; layers from archives, the daemon and containers-storage
+// also have a Stored method (see StoredLayer).
 func Open(ctx context.Context, ref Reference, opts ...Option) (v1.Image, error) {
 	o := makeOptions(opts)
 	var (
