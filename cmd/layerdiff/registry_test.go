@@ -47,6 +47,27 @@ func writeDockerConfig(t *testing.T, dir, host, user, password string) {
 	}
 }
 
+// writeCredentialHelper installs docker-credential-layerlinttest, a credential helper that speaks Docker's
+// helper protocol (`get` reads the server from stdin, prints JSON), on PATH, and a Docker config that names it
+// for host.
+func writeCredentialHelper(t *testing.T, dir, host, user, password string) {
+	t.Helper()
+	bin := t.TempDir()
+	script := "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\n" +
+		`printf '{"ServerURL":"%s","Username":"` + user + `","Secret":"` + password + `"}\n' "$server"` + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-layerlinttest"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `{"credHelpers": {"` + host + `": "layerlinttest"}}`
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // authRegistry starts the real registry with htpasswd authentication and pushes app-v1 and app-v2 to it.
 func authRegistry(t *testing.T) string {
 	t.Helper()
@@ -85,6 +106,7 @@ func TestRegistryCredentials(t *testing.T) {
 		name   string
 		env    map[string]string // besides the isolation
 		config string            // password in the Docker config, "" for none
+		helper string            // password a credential helper gives, "" for none
 		args   []string
 		code   int
 		want   []string // lines of stderr, each a substring, in order
@@ -93,6 +115,7 @@ func TestRegistryCredentials(t *testing.T) {
 		{name: "--creds-a and --creds-b", args: []string{"--creds-a", right, "--creds-b", right, v1, v2}, code: exitDifferent},
 		{name: "environment", env: map[string]string{source.EnvCredentials: right}, args: []string{v1, v2}, code: exitDifferent},
 		{name: "Docker config", config: registrySecret, args: []string{v1, v2}, code: exitDifferent},
+		{name: "credential helper", helper: registrySecret, args: []string{v1, v2}, code: exitDifferent},
 		{name: "--creds-a wins over the environment", env: map[string]string{source.EnvCredentials: wrong},
 			args: []string{"--creds-a", right, "--creds-b", right, v1, v2}, code: exitDifferent},
 		{name: "history --creds", args: []string{"history", "--creds", right, v1}, code: exitSame},
@@ -105,6 +128,8 @@ func TestRegistryCredentials(t *testing.T) {
 			"registry " + host + " rejected the credentials from " + source.EnvCredentials + ";"}},
 		{name: "wrong Docker config", config: wrongSecret, args: []string{"history", v1}, code: exitError, want: []string{
 			"rejected the credentials from DOCKER_CONFIG/config.json;"}},
+		{name: "wrong credential helper", helper: wrongSecret, args: []string{"history", v1}, code: exitError, want: []string{
+			"rejected the credentials from DOCKER_CONFIG/config.json (credential helper docker-credential-layerlinttest);"}},
 		{name: "missing", args: []string{v1, v2}, code: exitError, want: []string{
 			"opening image " + v1 + ": registry " + host + ": authentication required, and no credentials for it were found (looked in $" +
 				source.EnvCredentials + ", DOCKER_CONFIG/config.json (not there)); run 'docker login " + host + "' or pass --creds-a USER:PASSWORD",
@@ -120,6 +145,9 @@ func TestRegistryCredentials(t *testing.T) {
 			"opening image docker://" + v2 + ": registry " + host + ": authentication required"}},
 		{name: "credentials in a bare reference", args: []string{"history", right + "@" + host + "/app:v1"}, code: exitError, want: []string{
 			"credentials do not belong in an image reference"}},
+		{name: "--creds without a password, no terminal", args: []string{"history", "--creds", registryUser, v1}, code: exitError, want: []string{
+			"layerdiff: --creds gives no password and there is no terminal to ask for it; give USER:PASSWORD",
+			"Run 'layerdiff --help' for usage."}},
 		{name: "malformed environment", env: map[string]string{source.EnvCredentials: registryUser}, args: []string{"history", v1}, code: exitError, want: []string{
 			"layerdiff: " + source.EnvCredentials + " has no password; want USER:PASSWORD"}},
 	} {
@@ -130,6 +158,9 @@ func TestRegistryCredentials(t *testing.T) {
 			}
 			if tc.config != "" {
 				writeDockerConfig(t, dockerConfig, host, registryUser, tc.config)
+			}
+			if tc.helper != "" {
+				writeCredentialHelper(t, dockerConfig, host, registryUser, tc.helper)
 			}
 			code, out, errOut := layerdiffCmd(t, tc.args...)
 			checkNoSecret(t, out, errOut)
