@@ -7,14 +7,49 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"github.com/layerlint/layerlint/internal/tooltest"
 )
 
-const corpusDir = "../../shared/corpus/dockerfiles"
+// corpusEnv names the corpus directory when it is not the shared one.
+const corpusEnv = "LAYERLINT_CORPUS"
 
+// corpusDir returns the real-world Dockerfile corpus: $LAYERLINT_CORPUS, or
+// shared/corpus/dockerfiles in the nearest directory above this package that
+// has one (the repository's sibling ../shared, from a clone or a worktree).
+func corpusDir() string {
+	if d := os.Getenv(corpusEnv); d != "" {
+		return d
+	}
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		return ""
+	}
+	for {
+		d := filepath.Join(dir, "shared", "corpus", "dockerfiles")
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// corpusFiles lists the corpus, or ends the test by the tooltest rule: a
+// skip, or a failure under LAYERLINT_REQUIRE_TOOLS=1, so CI never passes
+// without linting it.
 func corpusFiles(tb testing.TB) []string {
-	files, _ := filepath.Glob(filepath.Join(corpusDir, "*Dockerfile*"))
+	tb.Helper()
+	dir := corpusDir()
+	var files []string
+	if dir != "" {
+		files, _ = filepath.Glob(filepath.Join(dir, "*Dockerfile*"))
+	}
 	if len(files) == 0 {
-		tb.Skip("no corpus at " + corpusDir)
+		tooltest.Missing(tb, "the Dockerfile corpus (shared/corpus/dockerfiles above the repository)", "set "+corpusEnv+"=DIR")
 	}
 	return files
 }

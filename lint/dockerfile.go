@@ -75,7 +75,7 @@ func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
 		// The model is built from parser output we trust, but a Dockerfile
 		// must never crash the linter.
 		if r := recover(); r != nil {
-			df, err = nil, &ParseError{File: name, Message: fmt.Sprintf("internal error parsing: %v", r)}
+			df, err = nil, &ParseError{File: name, Message: fmt.Sprintf("internal error parsing: %v", r), Err: ErrInternal}
 		}
 	}()
 	res, err := parser.Parse(bytes.NewReader(src))

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -16,9 +17,13 @@ func FuzzParseDockerfile(f *testing.F) {
 			if _, ok := err.(*ParseError); !ok {
 				t.Fatalf("error is %T, want *ParseError", err)
 			}
+			// A panic turned into a clean error line is still a bug.
+			if errors.Is(err, ErrInternal) {
+				t.Fatalf("parsing panicked: %v", err)
+			}
 			return
 		}
-		fs, err := Run(context.Background(), df, WithBuildKitChecks(false))
+		fs, err := Run(context.Background(), df)
 		if err != nil {
 			t.Fatal(err)
 		}

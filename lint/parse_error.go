@@ -12,6 +12,12 @@ import (
 // comments-only Dockerfile.
 var ErrNoInstructions = errors.New("file with no instructions")
 
+// ErrInternal is wrapped by the ParseError for a Dockerfile that made the
+// parser or the model built from it panic: a bug in layerlint or BuildKit,
+// not in the file. Users see one clean error line; tests and fuzz targets
+// treat it as a failure.
+var ErrInternal = errors.New("internal error")
+
 // ParseError reports a Dockerfile the parser rejects.
 type ParseError struct {
 	File string
