@@ -3,8 +3,8 @@ package history
 import (
 	"cmp"
 	"slices"
-	"strings"
 
+	"github.com/layerlint/layerlint/internal/pkgcache"
 	"github.com/layerlint/layerlint/layerdiff"
 )
 
@@ -121,43 +121,6 @@ func measureLayers(img *layerdiff.Image) []layerStats {
 	return stats
 }
 
-// leftoverDirs are the directories package managers and builds leave files in. A pattern starting with "*/"
-// matches below any directory (home directories, /root, /usr/local/share).
-var leftoverDirs = []struct{ dir, kind string }{
-	{"var/lib/apt/lists", "apt"},
-	{"var/cache/apt", "apt"},
-	{"var/cache/debconf", "apt"},
-	{"var/cache/apk", "apk"},
-	{"etc/apk/cache", "apk"},
-	{"var/cache/yum", "yum"},
-	{"var/cache/dnf", "dnf"},
-	{"var/cache/libdnf5", "dnf"},
-	{"var/cache/zypp", "zypper"},
-	{"*/.cache/pip", "pip"},
-	{"*/.npm/_cacache", "npm"},
-	{"*/.npm/_logs", "npm"},
-	{"*/.cache/yarn", "yarn"},
-	{"*/.yarn/cache", "yarn"},
-	{"*/.cache/go-build", "go"},
-	{"*/go/pkg/mod/cache", "go"},
-	{"*/.cargo/registry", "cargo"},
-	{"*/.cargo/git", "cargo"},
-	{"tmp", "tmp"},
-	{"var/tmp", "tmp"},
-}
-
-// leftoverKind returns the kind of cache p is in, or "".
-func leftoverKind(p string) string {
-	for _, d := range leftoverDirs {
-		if dir, ok := strings.CutPrefix(d.dir, "*/"); ok {
-			if strings.HasPrefix(p, dir+"/") || strings.Contains(p, "/"+dir+"/") {
-				return d.kind
-			}
-			continue
-		}
-		if layerdiff.IsUnder(p, d.dir) {
-			return d.kind
-		}
-	}
-	return ""
-}
+// leftoverKind returns the kind of cache p is in, or "": the project's one list of cache directories is
+// internal/pkgcache, which lint's rules read too.
+func leftoverKind(p string) string { return pkgcache.KindOf(p) }
