@@ -1,0 +1,532 @@
+// Package shell reads POSIX shell the way a Dockerfile's RUN runs it: simple
+// commands joined by operators, quoted words, redirections, here-documents,
+// and the commands that run other commands (sudo, env, xargs, sh -c, a shell
+// reading a here-document). It knows which options of common programs take a
+// separate value, and which files common commands create or delete.
+//
+// It is the one shell model of the project: lint's rules read RUN scripts
+// through it, and layerdiff/history splits the words of history entries with
+// it. It sits below both and imports neither.
+package shell
+
+import "strings"
+
+// Script is a shell script split into simple commands.
+type Script struct {
+	// Commands in the order the shell meets them. The commands of a nested
+	// script (sh -c '...', bash <<EOF) follow the command that runs them, one
+	// Depth deeper.
+	Commands []Command
+	// ErrExit is true when the script runs with set -e (or set -o errexit, or
+	// a shebang with -e): a failing command stops it.
+	ErrExit bool
+}
+
+// Command is one simple command.
+type Command struct {
+	// Words are the command's words with quotes removed, redirections and
+	// here-document bodies left out.
+	Words []Word
+	// Op is the operator after the command: "&&", "||", ";", "|", "&", "\n",
+	// or "" for the last command.
+	Op string
+	// Redirects are the command's redirections in source order.
+	Redirects []Redirect
+	// Heredocs are the here-documents the command reads, in source order.
+	Heredocs []Heredoc
+	// Depth counts the subshells, command substitutions of a whole command
+	// and nested scripts around the command: a cd at one depth does not move
+	// the commands outside it.
+	Depth int
+}
+
+// Word is one shell word with quotes and escapes removed. Start and End are
+// source offsets (see ParseMapped) of its first byte and one past its last.
+type Word struct {
+	Text  string
+	Start int
+	End   int
+}
+
+// Redirect is a redirection such as "> /log", "2>&1" or "< in".
+type Redirect struct {
+	// Op is the operator as written without a descriptor number: ">", ">>",
+	// "<", "<>", ">|", "&>", "&>>", ">&" or "<&".
+	Op string
+	// Target is the file or descriptor redirected to.
+	Target Word
+}
+
+// Writes reports whether the redirection writes to a file (not a descriptor
+// and not /dev/null or another device).
+func (r Redirect) Writes() bool {
+	if !strings.Contains(r.Op, ">") || r.Op == ">&" && isDigits(r.Target.Text) || r.Target.Text == "-" {
+		return false
+	}
+	t := r.Target.Text
+	return t != "" && !strings.HasPrefix(t, "/dev/") && !strings.HasPrefix(t, "/proc/")
+}
+
+// Heredoc is a here-document (<<EOF ... EOF) a command reads.
+type Heredoc struct {
+	// Delim is the delimiter with quotes removed.
+	Delim string
+	// Body is the document's text, each line ending in a newline.
+	Body string
+	// Start is the source offset of the body's first byte.
+	Start int
+	// StripTabs is true for <<-, which strips leading tabs.
+	StripTabs bool
+	// Quoted is true when the delimiter was quoted: the body is not expanded.
+	Quoted bool
+	offs   []int
+}
+
+// Shells are the programs that run a script given with -c or read on
+// standard input.
+var Shells = map[string]bool{"sh": true, "bash": true, "ash": true, "dash": true, "zsh": true, "ksh": true, "mksh": true}
+
+// Parse splits a script; word offsets are byte offsets into script.
+func Parse(script string) *Script {
+	offs := make([]int, len(script))
+	for i := range offs {
+		offs[i] = i
+	}
+	return ParseMapped(script, offs)
+}
+
+// ParseMapped splits text whose byte i sits at source offset offs[i] (a
+// Dockerfile RUN with its line continuations removed), so that every word
+// keeps its place in the source. len(offs) must be len(text).
+func ParseMapped(text string, offs []int) *Script {
+	s := &Script{}
+	p := parser{text: text, offs: offs, script: s}
+	s.Commands = p.run(0)
+	for _, c := range s.Commands {
+		if c.Program() == "set" {
+			for _, a := range c.Args() {
+				if strings.HasPrefix(a.Text, "-") && !strings.HasPrefix(a.Text, "--") && strings.Contains(a.Text, "e") || a.Text == "errexit" {
+					s.ErrExit = true
+				}
+			}
+		}
+	}
+	return s
+}
+
+// parseNested parses a script found inside another (sh -c '...', a shell's
+// here-document) and returns its commands, one level deeper.
+func (p *parser) parseNested(text string, offs []int, depth int) []Command {
+	if p.nesting > 8 {
+		return nil
+	}
+	sub := parser{text: text, offs: offs, script: p.script, nesting: p.nesting + 1}
+	// A shebang line is a comment; its -e still counts.
+	if strings.HasPrefix(text, "#!") {
+		first, _, _ := strings.Cut(text, "\n")
+		for _, f := range strings.Fields(first)[1:] {
+			if strings.HasPrefix(f, "-") && strings.Contains(f, "e") {
+				p.script.ErrExit = true
+			}
+		}
+	}
+	return sub.run(depth)
+}
+
+type parser struct {
+	text    string
+	offs    []int
+	i       int
+	script  *Script
+	nesting int
+}
+
+func (p *parser) off(i int) int {
+	if i < len(p.offs) {
+		return p.offs[i]
+	}
+	if len(p.offs) == 0 {
+		return 0
+	}
+	return p.offs[len(p.offs)-1] + 1
+}
+
+// pendingDoc is a here-document whose body starts after the next newline.
+type pendingDoc struct{ cmd, doc int }
+
+// run splits the text from p.i and returns its commands, the commands of
+// nested scripts right after the command that runs them.
+func (p *parser) run(depth int) []Command {
+	var cmds []Command
+	var cur Command
+	cur.Depth = depth
+	var pending []pendingDoc
+	var curDocs []int
+	redirect := ""
+	flush := func(op string) {
+		if len(cur.Words) > 0 || len(cur.Redirects) > 0 || len(cur.Heredocs) > 0 {
+			cur.Op = op
+			cmds = append(cmds, cur)
+			for _, d := range curDocs {
+				pending = append(pending, pendingDoc{len(cmds) - 1, d})
+			}
+		} else if op != "\n" && op != "" && len(cmds) > 0 && cmds[len(cmds)-1].Op == "\n" {
+			cmds[len(cmds)-1].Op = op
+		}
+		cur = Command{Depth: depth}
+		curDocs = nil
+		redirect = ""
+	}
+	t := p.text
+	for p.i < len(t) {
+		c := t[p.i]
+		switch {
+		case c == '\\' && p.i+1 < len(t) && t[p.i+1] == '\n':
+			p.i += 2
+		case c == ' ' || c == '\t' || c == '\r':
+			p.i++
+		case c == '\n':
+			p.i++
+			flush("\n")
+			for _, pd := range pending {
+				p.readHeredoc(&cmds[pd.cmd].Heredocs[pd.doc])
+			}
+			pending = pending[:0]
+		case c == '#':
+			for p.i < len(t) && t[p.i] != '\n' {
+				p.i++
+			}
+		case c == '&' && p.i+1 < len(t) && t[p.i+1] == '>':
+			start := p.i
+			p.i += 2
+			if p.i < len(t) && t[p.i] == '>' {
+				p.i++
+			}
+			redirect = t[start:p.i]
+		case c == '&' || c == '|' || c == ';':
+			op := string(c)
+			if p.i+1 < len(t) && t[p.i+1] == c && c != ';' {
+				op += string(c)
+			} else if c == ';' && p.i+1 < len(t) && t[p.i+1] == ';' {
+				op = ";;"
+			}
+			p.i += len(op)
+			flush(op)
+		case c == '(':
+			p.i++
+			flush("(")
+			depth++
+			cur.Depth = depth
+		case c == ')':
+			p.i++
+			flush(")")
+			if depth > 0 {
+				depth--
+			}
+			cur.Depth = depth
+		case c == '<' || c == '>':
+			start := p.i
+			for p.i < len(t) && strings.IndexByte("<>&|-", t[p.i]) >= 0 && p.i-start < 3 {
+				p.i++
+			}
+			op := t[start:p.i]
+			switch {
+			case op == "<<<":
+				// A here-string: its word is data for the command.
+				p.skipSpaces()
+				p.word()
+			case strings.HasPrefix(op, "<<"):
+				p.skipSpaces()
+				w, quoted := p.delimiter()
+				cur.Heredocs = append(cur.Heredocs, Heredoc{Delim: w, StripTabs: op == "<<-", Quoted: quoted})
+				curDocs = append(curDocs, len(cur.Heredocs)-1)
+			default:
+				redirect = strings.TrimSuffix(op, "-")
+			}
+		default:
+			w := p.word()
+			if redirect != "" {
+				cur.Redirects = append(cur.Redirects, Redirect{Op: redirect, Target: w})
+				redirect = ""
+				continue
+			}
+			// A descriptor number before a redirection (2>) is not a word.
+			if p.i < len(t) && (t[p.i] == '>' || t[p.i] == '<') && isDigits(w.Text) {
+				continue
+			}
+			cur.Words = append(cur.Words, w)
+		}
+	}
+	flush("")
+	for _, pd := range pending {
+		p.readHeredoc(&cmds[pd.cmd].Heredocs[pd.doc])
+	}
+	return p.nestScripts(cmds)
+}
+
+// delimiter reads a here-document's delimiter word and whether any of it
+// was quoted.
+func (p *parser) delimiter() (string, bool) {
+	start := p.i
+	w := p.word()
+	raw := p.text[start:p.i]
+	return w.Text, strings.ContainsAny(raw, `'"\`)
+}
+
+// readHeredoc reads the body of a pending here-document from p.i up to its
+// delimiter line.
+func (p *parser) readHeredoc(h *Heredoc) {
+	t := p.text
+	h.Start = p.off(p.i)
+	var b strings.Builder
+	var offs []int
+	for p.i < len(t) {
+		end := strings.IndexByte(t[p.i:], '\n')
+		if end < 0 {
+			end = len(t)
+		} else {
+			end += p.i
+		}
+		line := strings.TrimSuffix(t[p.i:end], "\r")
+		lineStart := p.i
+		if h.StripTabs {
+			trimmed := strings.TrimLeft(line, "\t")
+			lineStart += len(line) - len(trimmed)
+			line = trimmed
+		}
+		p.i = min(end+1, len(t))
+		if line == h.Delim {
+			break
+		}
+		for k := lineStart; k < end; k++ {
+			b.WriteByte(t[k])
+			offs = append(offs, p.off(k))
+		}
+		b.WriteByte('\n')
+		offs = append(offs, p.off(end))
+	}
+	h.Body = b.String()
+	h.offs = offs
+}
+
+// nestScripts returns cmds with the commands of the scripts they run
+// inserted after them: sh -c 'script', su -c 'script', and a shell reading a
+// here-document.
+func (p *parser) nestScripts(cmds []Command) []Command {
+	var out []Command
+	for _, c := range cmds {
+		out = append(out, c)
+		if text, offs, ok := p.nestedScript(c); ok {
+			out = append(out, p.parseNested(text, offs, c.Depth+1)...)
+		}
+	}
+	return out
+}
+
+// nestedScript returns the script a command runs in a shell, if any.
+func (p *parser) nestedScript(c Command) (string, []int, bool) {
+	prog := c.Program()
+	if prog == "su" {
+		if w, ok := c.FlagValue("-c", "--command"); ok {
+			text, offs := p.unquoteMapped(w)
+			return text, offs, true
+		}
+		return "", nil, false
+	}
+	if !Shells[prog] {
+		return "", nil, false
+	}
+	args := c.Args()
+	for k := 0; k < len(args); k++ {
+		a := args[k].Text
+		short := (a[0:min(len(a), 1)] == "-" || a[0:min(len(a), 1)] == "+") && !strings.HasPrefix(a, "--")
+		switch {
+		case short && strings.HasSuffix(a, "c"):
+			if k+1 < len(args) {
+				text, offs := p.unquoteMapped(args[k+1])
+				return text, offs, true
+			}
+			return "", nil, false
+		case short && (strings.HasSuffix(a, "o") || strings.HasSuffix(a, "O")):
+			k++ // set -o pipefail's option name
+		case a == "--rcfile" || a == "--init-file":
+			k++
+		case !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "+"):
+			return "", nil, false // a script file
+		}
+	}
+	if len(c.Heredocs) > 0 {
+		h := c.Heredocs[0]
+		return h.Body, h.offs, true
+	}
+	return "", nil, false
+}
+
+// unquoteMapped returns a word's text again with the source offset of each
+// byte, for parsing a script passed as one word (sh -c '...'). Offsets are
+// exact for single-quoted and unquoted text; inside double quotes an escape's
+// offset is that of the escaped byte.
+func (p *parser) unquoteMapped(w Word) (string, []int) {
+	// Find the word's bytes in the parser's text by its source offsets.
+	start := -1
+	for i := range p.text {
+		if p.off(i) == w.Start {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		offs := make([]int, len(w.Text))
+		for i := range offs {
+			offs[i] = w.Start
+		}
+		return w.Text, offs
+	}
+	var b []byte
+	var offs []int
+	t := p.text
+	i := start
+	for i < len(t) && p.off(i) < w.End {
+		c := t[i]
+		switch {
+		case c == '\'':
+			i++
+			for i < len(t) && t[i] != '\'' {
+				b, offs = append(b, t[i]), append(offs, p.off(i))
+				i++
+			}
+			i++
+		case c == '"':
+			i++
+			for i < len(t) && t[i] != '"' {
+				if t[i] == '\\' && i+1 < len(t) && strings.IndexByte("\"\\$`", t[i+1]) >= 0 {
+					i++
+				}
+				b, offs = append(b, t[i]), append(offs, p.off(i))
+				i++
+			}
+			i++
+		case c == '\\' && i+1 < len(t):
+			b, offs = append(b, t[i+1]), append(offs, p.off(i+1))
+			i += 2
+		default:
+			b, offs = append(b, c), append(offs, p.off(i))
+			i++
+		}
+	}
+	return string(b), offs
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func (p *parser) skipSpaces() {
+	for p.i < len(p.text) && (p.text[p.i] == ' ' || p.text[p.i] == '\t') {
+		p.i++
+	}
+}
+
+// word reads one word at p.i, removing quotes and escapes. Command
+// substitutions ($(...), `...`) and ${...} stay in the word as written.
+func (p *parser) word() Word {
+	t := p.text
+	start := p.i
+	var b strings.Builder
+	for p.i < len(t) {
+		c := t[p.i]
+		switch {
+		case strings.IndexByte(" \t\r\n;&|()<>", c) >= 0:
+			return Word{Text: b.String(), Start: p.off(start), End: p.off(p.i-1) + 1}
+		case c == '\\':
+			if p.i+1 < len(t) {
+				if t[p.i+1] != '\n' {
+					b.WriteByte(t[p.i+1])
+				}
+				p.i += 2
+			} else {
+				p.i++
+			}
+		case c == '\'':
+			end := strings.IndexByte(t[p.i+1:], '\'')
+			if end < 0 {
+				end = len(t) - p.i - 1
+			}
+			b.WriteString(t[p.i+1 : p.i+1+end])
+			p.i += end + 2
+		case c == '"':
+			p.i++
+			for p.i < len(t) && t[p.i] != '"' {
+				if t[p.i] == '\\' && p.i+1 < len(t) && strings.IndexByte("\"\\$`\n", t[p.i+1]) >= 0 {
+					if t[p.i+1] != '\n' {
+						b.WriteByte(t[p.i+1])
+					}
+					p.i += 2
+					continue
+				}
+				if t[p.i] == '$' && p.i+1 < len(t) && t[p.i+1] == '(' {
+					end := matchParen(t, p.i+1)
+					b.WriteString(t[p.i:end])
+					p.i = end
+					continue
+				}
+				b.WriteByte(t[p.i])
+				p.i++
+			}
+			p.i++
+		case c == '`':
+			end := strings.IndexByte(t[p.i+1:], '`')
+			if end < 0 {
+				end = len(t) - p.i - 1
+			}
+			stop := min(p.i+end+2, len(t))
+			b.WriteString(t[p.i:stop])
+			p.i = stop
+		case c == '$' && p.i+1 < len(t) && (t[p.i+1] == '(' || t[p.i+1] == '{'):
+			end := matchParen(t, p.i+1)
+			b.WriteString(t[p.i:end])
+			p.i = end
+		default:
+			b.WriteByte(c)
+			p.i++
+		}
+	}
+	if p.i > len(t) {
+		p.i = len(t)
+	}
+	return Word{Text: b.String(), Start: p.off(start), End: p.off(max(start, p.i-1)) + 1}
+}
+
+// matchParen returns the offset after the bracket closing the one at open
+// ('(' or '{'), or len(t).
+func matchParen(t string, open int) int {
+	o := t[open]
+	cl := byte(')')
+	if o == '{' {
+		cl = '}'
+	}
+	depth := 0
+	for j := open; j < len(t); j++ {
+		switch t[j] {
+		case o:
+			depth++
+		case cl:
+			depth--
+			if depth == 0 {
+				return j + 1
+			}
+		case '\'':
+			if o == '(' {
+				if k := strings.IndexByte(t[j+1:], '\''); k >= 0 {
+					j += k + 1
+				}
+			}
+		}
+	}
+	return len(t)
+}
