@@ -212,6 +212,45 @@ func (c Command) Deletes() []Path {
 	return out
 }
 
+// Unpacks returns the archives a command unpacks or installs: tar -x's file,
+// unzip's and 7z x's archive, what gunzip and the like decompress, and the
+// package files dpkg -i, rpm -i and apt-get install ./x.deb install.
+func (c Command) Unpacks() []Word {
+	var out []Word
+	ops := c.Operands()
+	switch prog := c.Program(); prog {
+	case "tar":
+		if t := c.tarMode(); t.extract && t.file.Text != "" && t.file.Text != "-" {
+			out = append(out, t.file)
+		}
+	case "unzip":
+		if len(ops) > 0 {
+			out = append(out, ops[0])
+		}
+	case "7z", "7za", "7zr":
+		if len(ops) > 1 && (ops[0].Text == "x" || ops[0].Text == "e") {
+			out = append(out, ops[1])
+		}
+	case "gunzip", "bunzip2", "unxz", "unzstd", "gzip", "bzip2", "xz", "zstd":
+		if prog == "gunzip" || strings.HasPrefix(prog, "un") || c.hasShort("d", "--decompress", "--uncompress") {
+			out = append(out, ops...)
+		}
+	case "dpkg", "rpm":
+		if c.hasShort("iU", "--install", "--upgrade") {
+			out = append(out, ops...)
+		}
+	case "apt-get", "apt":
+		if len(ops) > 0 && ops[0].Text == "install" {
+			for _, w := range ops[1:] {
+				if strings.Contains(w.Text, "/") && strings.HasSuffix(w.Text, ".deb") {
+					out = append(out, w)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // decompressesInPlace reports whether a compressor command decompresses its
 // operands, replacing each archive by the file inside (no -c, -k or -t).
 func (c Command) decompressesInPlace() bool {

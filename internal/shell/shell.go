@@ -82,6 +82,34 @@ type Heredoc struct {
 	offs   []int
 }
 
+// Parse splits the body as a script, with the body's source offsets.
+func (h Heredoc) Parse() *Script {
+	offs := h.offs
+	if len(offs) != len(h.Body) {
+		offs = make([]int, len(h.Body))
+		for i := range offs {
+			offs[i] = h.Start + i
+		}
+	}
+	s := ParseMapped(h.Body, offs)
+	if strings.HasPrefix(h.Body, "#!") {
+		first, _, _ := strings.Cut(h.Body, "\n")
+		s.ErrExit = s.ErrExit || shebangErrExit(first)
+	}
+	return s
+}
+
+// shebangErrExit reports whether a shebang line passes -e to its shell.
+func shebangErrExit(line string) bool {
+	f := strings.Fields(line)
+	for _, a := range f[min(1, len(f)):] {
+		if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "e") {
+			return true
+		}
+	}
+	return false
+}
+
 // Shells are the programs that run a script given with -c or read on
 // standard input.
 var Shells = map[string]bool{"sh": true, "bash": true, "ash": true, "dash": true, "zsh": true, "ksh": true, "mksh": true}
@@ -124,11 +152,7 @@ func (p *parser) parseNested(text string, offs []int, depth int) []Command {
 	// A shebang line is a comment; its -e still counts.
 	if strings.HasPrefix(text, "#!") {
 		first, _, _ := strings.Cut(text, "\n")
-		for _, f := range strings.Fields(first)[1:] {
-			if strings.HasPrefix(f, "-") && strings.Contains(f, "e") {
-				p.script.ErrExit = true
-			}
-		}
+		p.script.ErrExit = p.script.ErrExit || shebangErrExit(first)
 	}
 	return sub.run(depth)
 }

@@ -156,6 +156,31 @@ func TestCreatesDeletes(t *testing.T) {
 	}
 }
 
+func TestUnpacks(t *testing.T) {
+	for script, want := range map[string]string{
+		"tar -xzf /tmp/a.tgz -C /opt":     "/tmp/a.tgz",
+		"tar xJf b.tar.xz":                "b.tar.xz",
+		"tar -czf out.tgz src":            "",
+		"tar --extract --file=/c.tar":     "/c.tar",
+		"curl -L u | tar -xz -C /opt":     "",
+		"unzip -q /tmp/d.zip -d /opt":     "/tmp/d.zip",
+		"gunzip -f e.gz":                  "e.gz",
+		"dpkg -i /tmp/f.deb":              "/tmp/f.deb",
+		"apt-get install -y ./g.deb curl": "./g.deb",
+		"7z x h.7z -o/opt":                "h.7z",
+	} {
+		var got []string
+		for _, c := range Parse(script).Commands {
+			for _, w := range c.Unpacks() {
+				got = append(got, w.Text)
+			}
+		}
+		if g := strings.Join(got, " "); g != want {
+			t.Errorf("Unpacks(%q) = %q, want %q", script, g, want)
+		}
+	}
+}
+
 func TestWalk(t *testing.T) {
 	s := Parse("cd /a && x; (cd b && y); z; sh -c 'cd /c && w'; v; cd $D; u; cd /e; cd f; t")
 	var got []string
