@@ -23,6 +23,9 @@ type Config struct {
 	// Context is the build context directory, resolved against the config
 	// file's directory.
 	Context string `yaml:"context"`
+	// Target is the stage the image is built from (docker build --target);
+	// empty means every leaf stage ships.
+	Target string `yaml:"target"`
 	// Ignore lists rules to drop everywhere.
 	Ignore []string `yaml:"ignore"`
 	// FailureThreshold is the lowest severity that fails the run.

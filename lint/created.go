@@ -3,141 +3,201 @@ package lint
 import (
 	"path"
 	"strings"
+
+	"github.com/layerlint/layerlint/internal/pkgcache"
+	"github.com/layerlint/layerlint/internal/shell"
 )
 
 // created is a path an instruction puts into its layer.
 type created struct {
 	path string
 	in   *Instruction
-	// download is true for files fetched by curl, wget or ADD <url>.
-	download bool
+	// kind is what the path holds (see shell.PathKind); COPY and ADD give
+	// shell.Written for a file and shell.Tree for a directory.
+	kind shell.PathKind
+	// word is where the RUN names the path; zero for COPY and ADD.
+	word shell.Word
 }
 
-// stageWalk follows a stage's WORKDIR and the cd commands of each RUN, and
-// collects the paths each instruction creates.
-type stageWalk struct {
-	workdir string
-	made    []created
-}
+// download reports whether the path is a file fetched over the network.
+func (c created) download() bool { return c.kind == shell.Download }
 
 // walkStage calls visit for each instruction of st with the paths created by
 // earlier instructions and the working directory, then records what the
 // instruction itself creates.
 func walkStage(st *Stage, visit func(in *Instruction, earlier []created, workdir string)) {
-	w := &stageWalk{workdir: "/"}
+	workdir := "/"
+	var made []created
 	for _, in := range st.Instructions {
-		visit(in, w.made, w.workdir)
+		visit(in, made, workdir)
 		switch in.Command {
 		case "workdir":
 			if len(in.Args) > 0 {
-				w.workdir = resolvePath(w.workdir, in.Args[0])
+				workdir = resolvePath(workdir, in.Args[0])
 			}
 		case "copy", "add":
 			srcs, dest, _, ok := in.CopySources()
 			if !ok {
 				continue
 			}
-			d := resolvePath(w.workdir, dest)
+			d := resolvePath(workdir, dest)
 			for _, s := range srcs {
 				p := d
-				remote := strings.Contains(s, "://")
-				// COPY a.txt /dir/ lands at /dir/a.txt.
+				kind := shell.Written
+				if strings.Contains(s, "://") {
+					kind = shell.Download
+				}
 				// A file copied into a directory (COPY a.txt /dir/) lands at
 				// /dir/a.txt; a directory's contents (COPY src/ /dir/) at /dir.
 				isDir := strings.HasSuffix(s, "/") || s == "." || strings.ContainsAny(s, "*?")
+				if isDir {
+					kind = shell.Tree
+				}
 				if strings.HasSuffix(dest, "/") && !isDir {
 					p = path.Join(d, path.Base(s))
 				}
-				w.made = append(w.made, created{path: p, in: in, download: remote})
+				made = append(made, created{path: p, in: in, kind: kind})
 			}
 		case "run":
 			if in.Script != nil {
-				w.made = append(w.made, runCreates(in, w.workdir)...)
+				made = append(made, runCreates(in, workdir)...)
 			}
 		}
 	}
 }
 
-// runCreates lists the paths a RUN's commands visibly create.
+// runCreates lists the paths a RUN's commands create and leave in its layer:
+// files the shell writes (see shell.Command.Creates) and the caches package
+// managers fill, less what a later command of the same RUN deletes and what
+// lands under a --mount.
 func runCreates(in *Instruction, workdir string) []created {
 	var out []created
-	cwd := workdir
-	add := func(p string, download bool) {
-		if p != "" && !strings.Contains(p, "$") {
-			out = append(out, created{path: resolvePath(cwd, p), in: in, download: download})
+	add := func(p string, kind shell.PathKind, w shell.Word) {
+		if p != "" && !strings.Contains(p, "$") && !underMount(in, p) {
+			out = append(out, created{path: p, in: in, kind: kind, word: w})
 		}
 	}
-	for _, c := range in.Script.Commands {
-		args := c.Args()
+	drop := func(p string) {
+		kept := out[:0]
+		for _, o := range out {
+			if o.path != p && !strings.HasPrefix(o.path, p+"/") {
+				kept = append(kept, o)
+			}
+		}
+		out = kept
+	}
+	shell.Walk(in.Script, workdir, func(c shell.Command, cwd string) {
+		// What this command deletes is gone from the layer, whichever
+		// command of the RUN made it.
+		for _, d := range c.Deletes() {
+			if p := shell.Resolve(cwd, d.Text); p != "" {
+				drop(p)
+			}
+		}
+		for _, dir := range cacheCleans(c) {
+			drop(dir)
+		}
+		for _, p := range c.Creates() {
+			add(shell.Resolve(cwd, p.Text), p.Kind, p.Word)
+		}
+		for _, dir := range cacheFills(c) {
+			add(dir, shell.Written, shell.Word{})
+		}
+	})
+	return out
+}
+
+// cacheFills returns the cache directories a package-manager command fills
+// (see internal/pkgcache).
+func cacheFills(c shell.Command) []string {
+	var kinds []string
+	switch c.Program() {
+	case "apt-get", "apt", "aptitude":
+		if isApt(c, "update") || c.HasArg("--update") {
+			kinds = append(kinds, "apt-lists")
+		}
+		if isApt(c, "install", "upgrade", "dist-upgrade", "full-upgrade", "reinstall") {
+			kinds = append(kinds, "apt")
+		}
+	case "apk":
+		if sub := c.Subcommand(); (sub == "add" || sub == "update" || sub == "upgrade") && !c.HasArg("--no-cache") {
+			kinds = append(kinds, "apk")
+		}
+	case "yum", "dnf", "microdnf", "dnf5", "tdnf":
+		if c.Subcommand() == "install" {
+			kinds = append(kinds, "yum", "dnf")
+		}
+	case "zypper":
+		if sub := c.Subcommand(); sub == "install" || sub == "in" {
+			kinds = append(kinds, "zypper")
+		}
+	}
+	if _, ok := isPipInstall(c); ok && !c.HasArg("--no-cache-dir") && !c.Assigns("PIP_NO_CACHE_DIR") {
+		kinds = append(kinds, "pip")
+	}
+	if _, ok := isNodeInstall(c); ok {
 		switch c.Program() {
-		case "cd":
-			if len(args) > 0 && !strings.Contains(args[0].Text, "$") {
-				cwd = resolvePath(cwd, args[0].Text)
-			}
-		case "curl":
-			for i, a := range args {
-				if (a.Text == "-o" || a.Text == "--output") && i+1 < len(args) {
-					add(args[i+1].Text, true)
-				}
-			}
-		case "wget":
-			named := false
-			for i, a := range args {
-				if (a.Text == "-O" || a.Text == "--output-document") && i+1 < len(args) {
-					add(args[i+1].Text, true)
-					named = true
-				} else if v, ok := strings.CutPrefix(a.Text, "--output-document="); ok {
-					add(v, true)
-					named = true
-				}
-			}
-			if !named {
-				for _, a := range args {
-					if strings.Contains(a.Text, "://") {
-						add(path.Base(strings.SplitN(a.Text, "?", 2)[0]), true)
-					}
-				}
-			}
-		case "git":
-			if c.Subcommand() == "clone" {
-				var pos []string
-				for _, a := range args[1:] {
-					if !strings.HasPrefix(a.Text, "-") {
-						pos = append(pos, a.Text)
-					}
-				}
-				if len(pos) == 2 {
-					add(pos[1], false)
-				} else if len(pos) == 1 {
-					add(strings.TrimSuffix(path.Base(pos[0]), ".git"), false)
-				}
-			}
-		case "apt-get", "apt":
-			if isApt(c, "update", "install") {
-				add(aptLists, false)
-			}
-		case "apk":
-			if c.Subcommand() == "add" && !c.HasArg("--no-cache") || c.Subcommand() == "update" {
-				add("/var/cache/apk", false)
-			}
-		case "yum", "dnf":
-			if c.Subcommand() == "install" {
-				add("/var/cache/"+c.Program(), false)
-			}
-		}
-		if _, ok := isPipInstall(c); ok && !c.HasArg("--no-cache-dir") {
-			add("/root/.cache/pip", false)
-		}
-		if _, ok := isNodeInstall(c); ok && c.Program() == "npm" {
-			add("/root/.npm", false)
+		case "npm":
+			kinds = append(kinds, "npm")
+		case "yarn":
+			kinds = append(kinds, "yarn")
 		}
 	}
-	// What the same RUN deletes again never reaches the layer.
-	kept := out[:0]
-	for _, c := range out {
-		if !scriptRemoves(in.Script, c.path) && !hasCacheMountAt(in, c.path) {
-			kept = append(kept, c)
+	if len(kinds) == 0 {
+		return nil
+	}
+	return pkgcache.Paths(kinds...)
+}
+
+// cacheCleans returns the cache directories a package manager's clean
+// command empties: apt-get clean and dist-clean, apk cache clean, yum/dnf/
+// zypper clean, npm/yarn cache clean, pip cache purge.
+func cacheCleans(c shell.Command) []string {
+	var kinds []string
+	ops := c.Operands()
+	has := func(words ...string) bool {
+		for i, w := range words {
+			if i >= len(ops) || ops[i].Text != w {
+				return false
+			}
+		}
+		return true
+	}
+	switch c.Program() {
+	case "apt-get", "apt", "aptitude":
+		switch {
+		case isApt(c, "clean", "autoclean"):
+			kinds = append(kinds, "apt")
+		case isApt(c, "dist-clean", "distclean"):
+			kinds = append(kinds, "apt", "apt-lists")
+		}
+	case "apk":
+		if has("cache", "clean") || has("cache", "purge") {
+			kinds = append(kinds, "apk")
+		}
+	case "yum", "dnf", "microdnf", "dnf5", "tdnf":
+		if has("clean") {
+			kinds = append(kinds, "yum", "dnf")
+		}
+	case "zypper":
+		if has("clean") || has("cc") {
+			kinds = append(kinds, "zypper")
+		}
+	case "npm":
+		if has("cache", "clean") {
+			kinds = append(kinds, "npm")
+		}
+	case "yarn":
+		if has("cache", "clean") {
+			kinds = append(kinds, "yarn")
+		}
+	case "pip", "pip3":
+		if has("cache", "purge") {
+			kinds = append(kinds, "pip")
 		}
 	}
-	return kept
+	if len(kinds) == 0 {
+		return nil
+	}
+	return pkgcache.Paths(kinds...)
 }

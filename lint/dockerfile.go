@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 
+	"github.com/layerlint/layerlint/internal/shell"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -28,6 +30,8 @@ type Dockerfile struct {
 	Instructions []*Instruction
 
 	lineStarts []int
+	// args holds the global ARGs' defaults.
+	args argEnv
 }
 
 // Stage is one FROM and the instructions that follow it.
@@ -36,7 +40,8 @@ type Stage struct {
 	Index int
 	// Name is the name given with AS, lowercased, or "".
 	Name string
-	// Base is the image or stage the stage starts from, as written.
+	// Base is the image or stage the stage starts from, with the global
+	// ARGs' defaults substituted (FROM ${BASE} after ARG BASE=debian).
 	Base string
 	// From is the FROM instruction.
 	From *Instruction
@@ -63,8 +68,8 @@ type Instruction struct {
 	// Stage is the enclosing stage, nil for global ARGs.
 	Stage *Stage
 	// Script is the parsed shell of a shell-form RUN (including heredoc
-	// scripts), nil otherwise.
-	Script *Script
+	// scripts) in a stage whose shell is a POSIX one, nil otherwise.
+	Script *shell.Script
 }
 
 // ParseDockerfile parses src with BuildKit's parser, then with
@@ -100,6 +105,7 @@ func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
 	if df.Escape == 0 {
 		df.Escape = '\\'
 	}
+	df.args = globalArgs(df.Escape, metaArgs)
 	parsed := map[int]instructions.Command{}
 	for _, a := range metaArgs {
 		a := a
@@ -111,7 +117,11 @@ func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
 		}
 	}
 	var cur *Stage
-	for i, n := range res.AST.Children {
+	// posix tells, per stage, whether RUN runs a POSIX shell: not after
+	// SHELL ["powershell", ...] or on a Windows base image.
+	posix := map[string]bool{}
+	curPosix := true
+	for _, n := range res.AST.Children {
 		in := &Instruction{
 			Command:   strings.ToLower(n.Value),
 			StartLine: n.StartLine,
@@ -123,21 +133,45 @@ func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
 		for a := n.Next; a != nil; a = a.Next {
 			in.Args = append(in.Args, a.Value)
 		}
-		if in.Command == "from" {
+		switch {
+		case in.Command == "from":
 			st := stages[len(df.Stages)]
-			cur = &Stage{Index: len(df.Stages), Name: strings.ToLower(st.Name), Base: st.BaseName, From: in}
+			base := df.expandArgs(st.BaseName)
+			cur = &Stage{Index: len(df.Stages), Name: strings.ToLower(st.Name), Base: base, From: in}
 			df.Stages = append(df.Stages, cur)
-		} else if cur != nil {
+			p, ok := posix[strings.ToLower(base)]
+			curPosix = ok && p || !ok && !isWindowsImage(base)
+			if cur.Name != "" {
+				posix[cur.Name] = curPosix
+			}
+		case cur != nil:
 			cur.Instructions = append(cur.Instructions, in)
 		}
 		in.Stage = cur
-		if in.Command == "run" {
-			in.Script = df.runScript(in)
+		switch in.Command {
+		case "shell":
+			if len(in.Args) > 0 {
+				curPosix = shell.Shells[strings.ToLower(path.Base(strings.ReplaceAll(in.Args[0], "\\", "/")))]
+			}
+			if cur != nil && cur.Name != "" {
+				posix[cur.Name] = curPosix
+			}
+		case "run":
+			if curPosix {
+				in.Script = df.runScript(in)
+			}
 		}
-		_ = i
 		df.Instructions = append(df.Instructions, in)
 	}
 	return df, nil
+}
+
+// isWindowsImage reports whether a base image is a Windows one, whose RUN
+// runs cmd.exe.
+func isWindowsImage(ref string) bool {
+	r := strings.ToLower(ref)
+	return strings.Contains(r, "windows/") || strings.Contains(r, "nanoserver") || strings.Contains(r, "servercore") ||
+		strings.Contains(r, "windowsservercore")
 }
 
 func firstLine(r []parser.Range) int {

@@ -17,6 +17,7 @@ type runOptions struct {
 	evidence Evidence
 	ignore   map[string]bool
 	buildkit bool
+	target   string
 }
 
 // WithRules runs the given rules instead of All.
@@ -37,6 +38,12 @@ func WithIgnore(names ...string) Option {
 	}
 }
 
+// WithTarget names the stage the image is built from (docker build
+// --target): the rules about bloat then look at that stage and the stages it
+// is built on, instead of every leaf stage. It overrides the configuration's
+// target.
+func WithTarget(stage string) Option { return func(o *runOptions) { o.target = stage } }
+
 // WithBuildKitChecks turns BuildKit's own checks on or off (on by default).
 func WithBuildKitChecks(on bool) Option { return func(o *runOptions) { o.buildkit = on } }
 
@@ -54,6 +61,9 @@ func Run(ctx context.Context, df *Dockerfile, opts ...Option) ([]Finding, error)
 	for _, n := range cfg.Ignore {
 		o.ignore[n] = true
 	}
+	if o.target == "" {
+		o.target = cfg.Target
+	}
 	var out []Finding
 	for _, r := range o.rules {
 		if r.NeedsImage && o.evidence == nil {
@@ -63,7 +73,8 @@ func Run(ctx context.Context, df *Dockerfile, opts ...Option) ([]Finding, error)
 		if sev == Off || o.ignore[r.Name] {
 			continue
 		}
-		found, err := runRule(df, r, o.evidence, cfg.settings(r.Name), cfg.Context)
+		found, err := runRule(&Pass{Dockerfile: df, Rule: r, Evidence: o.evidence, Settings: cfg.settings(r.Name),
+			Context: cfg.Context, Target: o.target})
 		if err != nil {
 			return nil, err
 		}
@@ -98,15 +109,16 @@ func Run(ctx context.Context, df *Dockerfile, opts ...Option) ([]Finding, error)
 	return out, nil
 }
 
-func runRule(df *Dockerfile, r *Rule, ev Evidence, settings map[string]any, contextDir string) (found []Finding, err error) {
+// runRule runs one rule; a panic in it is an error naming the rule and the
+// file, not a crash.
+func runRule(pass *Pass) (found []Finding, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("rule %s failed on %s: %v", r.Name, df.Name, p)
+			err = fmt.Errorf("rule %s failed on %s: %v", pass.Rule.Name, pass.Dockerfile.Name, p)
 		}
 	}()
-	pass := &Pass{Dockerfile: df, Rule: r, Evidence: ev, Settings: settings, Context: contextDir,
-		report: func(f Finding) { found = append(found, f) }}
-	r.Run(pass)
+	pass.report = func(f Finding) { found = append(found, f) }
+	pass.Rule.Run(pass)
 	return found, nil
 }
 

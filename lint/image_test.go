@@ -59,6 +59,9 @@ func TestImageRules(t *testing.T) {
 		"PackageCacheInLayer@10": 1536 * kib,
 		"LargeLayer@18":          3072 * kib,
 		"WastedBytes@21":         512 * kib,
+		// The file dd wrote on line 21, deleted here: exactly the layer's
+		// waste.
+		"RemovedInLaterLayer@23": 512 * kib,
 	}
 	for _, f := range findings {
 		key := f.Rule + "@" + strconv.Itoa(f.Line)
@@ -70,7 +73,7 @@ func TestImageRules(t *testing.T) {
 		if f.Bytes == nil || *f.Bytes != want {
 			t.Errorf("%s: bytes = %v, want %d", key, f.Bytes, want)
 		}
-		if f.Rule == "WastedBytes" && !strings.Contains(f.Message, "deleted by line 22") {
+		if f.Rule == "WastedBytes" && !strings.Contains(f.Message, "deleted by line 23") {
 			t.Errorf("%s: message does not name the deleting line: %s", key, f.Message)
 		}
 	}
@@ -94,8 +97,8 @@ func TestImageRules(t *testing.T) {
 	if f, ok := ev.LayerForLine(13); !ok || f.Line != 12 {
 		t.Errorf("continuation line 13: facts %+v, %v; want the RUN on line 12", f, ok)
 	}
-	if _, ok := ev.LayerForLine(25); ok {
-		t.Error("CMD on line 25 has no layer, but LayerForLine found one")
+	if _, ok := ev.LayerForLine(26); ok {
+		t.Error("CMD on line 26 has no layer, but LayerForLine found one")
 	}
 	// Without an image the image-only rules stay quiet.
 	plain, err := Run(context.Background(), df, WithConfig(cfg))
@@ -111,7 +114,8 @@ func TestImageRules(t *testing.T) {
 
 // TestImageEvidenceApp checks the committed app images: app-v2 wastes 332
 // bytes, split over the COPY on line 7 and the RUN on line 8, and the static
-// rules that found the waste carry its measured share.
+// rules that found the waste carry its measured share: each deletion the
+// bytes of the files it hides, adding up to the waste of the layers.
 func TestImageEvidenceApp(t *testing.T) {
 	df, ev := loadEvidence(t, "../testdata/images/app-v2/Dockerfile", "../testdata/images/app-v2.tar")
 	cfg := &Config{Rules: map[string]RuleConfig{"WastedBytes": {Settings: map[string]any{"threshold": "1B"}}}}
@@ -125,16 +129,20 @@ func TestImageEvidenceApp(t *testing.T) {
 		if f.Bytes == nil {
 			continue
 		}
-		got[f.Rule+"@"+strconv.Itoa(f.Line)] = *f.Bytes
+		got[f.Rule+"@"+strconv.Itoa(f.Line)+":"+strconv.Itoa(f.Col)] = *f.Bytes
 		if f.Rule == "WastedBytes" {
 			total += *f.Bytes
 		}
 	}
 	want := map[string]int64{
-		"WastedBytes@7": 275, "WastedBytes@8": 57,
-		"RemovedInLaterLayer@26": 101, // /app/static/old.js
-		"SeparateChown@33":       140, // chmod run.sh
-		"SeparateChown@34":       34,  // chown robots.txt
+		"WastedBytes@7:1": 275, "WastedBytes@8:1": 57,
+		"RemovedInLaterLayer@26:12": 14,  // /app/tmp: build.log, written by line 8
+		"RemovedInLaterLayer@26:21": 101, // /app/static/old.js, copied by line 7
+		"RemovedInLaterLayer@26:40": 24,  // /app/cache/*: entry.tmp and index.tmp, line 8
+		"RemovedInLaterLayer@28:8":  9,   // /app/logs, line 8
+		"RemovedInLaterLayer@29:12": 10,  // /app/data/seed.txt, line 8
+		"SeparateChown@33:16":       140, // chmod run.sh
+		"SeparateChown@34:21":       34,  // chown robots.txt
 	}
 	if total != 332 {
 		t.Errorf("WastedBytes add up to %d, want 332", total)

@@ -3,6 +3,8 @@ package lint
 import (
 	"fmt"
 	"strings"
+
+	"github.com/layerlint/layerlint/internal/shell"
 )
 
 // DocsBase is where RULES.md lives; each rule's URL is an anchor in it.
@@ -40,6 +42,9 @@ type Pass struct {
 	Context string
 	// Settings are the rule's thresholds from the configuration.
 	Settings map[string]any
+	// Target is the stage the build targets (--target), or "" for every
+	// leaf stage.
+	Target string
 
 	report func(Finding)
 }
@@ -73,19 +78,19 @@ func (p *Pass) reportBytes(r Range, fix *Fix, bytes *int64, format string, args 
 }
 
 // WordRange returns the source range of a shell word.
-func (p *Pass) WordRange(w Word) Range {
+func (p *Pass) WordRange(w shell.Word) Range {
 	return Range{Start: p.Dockerfile.Pos(w.Start), End: p.Dockerfile.Pos(w.End)}
 }
 
 // CommandRange returns the source range from a command's program to its last
 // word.
-func (p *Pass) CommandRange(c Command) Range {
+func (p *Pass) CommandRange(c shell.Command) Range {
 	i := max(c.ProgramIndex(), 0)
 	return Range{Start: p.Dockerfile.Pos(c.Words[i].Start), End: p.Dockerfile.Pos(c.Words[len(c.Words)-1].End)}
 }
 
 // InsertAfter returns a text edit inserting text right after a word.
-func (p *Pass) InsertAfter(w Word, text string) TextEdit {
+func (p *Pass) InsertAfter(w shell.Word, text string) TextEdit {
 	pos := p.Dockerfile.Pos(w.End)
 	return TextEdit{StartLine: pos.Line, StartCol: pos.Col, EndLine: pos.Line, EndCol: pos.Col, NewText: text}
 }

@@ -8,9 +8,9 @@ var ApkCacheKept = &Rule{
 	URL:      docURL("ApkCacheKept"),
 	Severity: Warning,
 	Run: func(p *Pass) {
-		for _, st := range shippedStages(p.Dockerfile) {
+		for _, st := range p.shippedStages() {
 			for _, in := range runsIn(st) {
-				if scriptRemoves(in.Script, "/var/cache/apk") || hasCacheMountAt(in, "/var/cache/apk", "/etc/apk/cache") {
+				if removesCache(in.Script, "apk") || mountsCache(in, "apk") {
 					continue
 				}
 				for _, c := range in.Script.Commands {

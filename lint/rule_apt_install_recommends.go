@@ -1,6 +1,10 @@
 package lint
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/layerlint/layerlint/internal/shell"
+)
 
 // AptInstallRecommends flags apt-get install without --no-install-recommends,
 // which pulls in packages nobody asked for. Like the other bloat rules it
@@ -12,12 +16,12 @@ var AptInstallRecommends = &Rule{
 	URL:      docURL("AptInstallRecommends"),
 	Severity: Warning,
 	Run: func(p *Pass) {
-		for _, in := range layerInstructions(p.Dockerfile) {
+		for _, in := range p.layerInstructions() {
 			if in.Script == nil {
 				continue
 			}
 			for _, c := range in.Script.Commands {
-				if c.Program() != "apt-get" || !isApt(c, "install") || noRecommends(c) {
+				if c.Program() == "aptitude" || !isApt(c, "install") || noRecommends(c) {
 					continue
 				}
 				install, _ := c.Arg("install")
@@ -30,7 +34,7 @@ var AptInstallRecommends = &Rule{
 	},
 }
 
-func noRecommends(c Command) bool {
+func noRecommends(c shell.Command) bool {
 	for _, a := range c.Args() {
 		t := strings.ToLower(a.Text)
 		if t == "--no-install-recommends" || strings.Contains(t, "install-recommends=false") ||

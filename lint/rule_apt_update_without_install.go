@@ -1,8 +1,16 @@
 package lint
 
+import (
+	"strings"
+
+	"github.com/layerlint/layerlint/internal/shell"
+)
+
 // AptUpdateWithoutInstall flags apt-get update in a RUN that installs nothing:
 // the index is cached in that layer and goes stale, so a later install in
-// another RUN may fetch packages that no longer exist.
+// another RUN may fetch packages that no longer exist. An index kept in a
+// cache mount (RUN --mount=type=cache,target=/var/lib/apt) is not in the
+// layer, and a RUN that hands over to a script may install there.
 var AptUpdateWithoutInstall = &Rule{
 	Name:     "AptUpdateWithoutInstall",
 	Doc:      "apt-get update in a RUN with no apt-get install: the cached index goes stale",
@@ -10,16 +18,17 @@ var AptUpdateWithoutInstall = &Rule{
 	Severity: Warning,
 	Run: func(p *Pass) {
 		for _, in := range p.Dockerfile.Instructions {
-			if in.Script == nil {
+			if in.Script == nil || mountsCache(in, "apt-lists") {
 				continue
 			}
-			var update *Command
+			var update *shell.Command
 			installs := false
 			for i, c := range in.Script.Commands {
 				if isApt(c, "update") && update == nil {
 					update = &in.Script.Commands[i]
 				}
-				if isApt(c, "install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "reinstall") {
+				if isApt(c, "install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "reinstall", "satisfy") ||
+					mayInstall(c) {
 					installs = true
 				}
 			}
@@ -29,4 +38,25 @@ var AptUpdateWithoutInstall = &Rule{
 			}
 		}
 	},
+}
+
+// mayInstall reports whether a command may install packages out of sight:
+// a script it runs (./install.sh, bash setup.sh) or a helper that wraps apt
+// (install_packages, apt-fast, nala).
+func mayInstall(c shell.Command) bool {
+	prog := c.Program()
+	switch prog {
+	case "install_packages", "apt-fast", "nala", "apt-install", "clean-install":
+		return true
+	}
+	if shell.Shells[prog] {
+		for _, a := range c.Args() {
+			if strings.HasPrefix(a.Text, "-") && strings.HasSuffix(a.Text, "c") {
+				return false // sh -c: its commands are read as they are
+			}
+		}
+		return len(c.Operands()) > 0
+	}
+	i := c.ProgramIndex()
+	return i >= 0 && (strings.HasPrefix(c.Words[i].Text, "./") || strings.HasSuffix(prog, ".sh"))
 }

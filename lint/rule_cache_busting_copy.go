@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"github.com/layerlint/layerlint/internal/shell"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,7 +60,7 @@ var CacheBustingCopy = &Rule{
 }
 
 // commandText is the program and its first argument, for messages.
-func commandText(c Command) string {
+func commandText(c shell.Command) string {
 	t := c.Program()
 	if args := c.Args(); len(args) > 0 {
 		t += " " + args[0].Text
@@ -97,7 +98,7 @@ var allManifests = []string{"package.json", "requirements.txt", "pyproject.toml"
 
 // dependencyInstall recognises a command that installs dependencies from a
 // manifest and names the files to copy before it.
-func dependencyInstall(c Command) ([]string, bool) {
+func dependencyInstall(c shell.Command) ([]string, bool) {
 	prog, sub := c.Program(), c.Subcommand()
 	positional := 0
 	for _, a := range c.Args() {
@@ -182,7 +183,7 @@ func dependencyInstall(c Command) ([]string, bool) {
 }
 
 // requirementsArg returns the file given with -r/--requirement.
-func requirementsArg(c Command) (string, bool) {
+func requirementsArg(c shell.Command) (string, bool) {
 	args := c.Args()
 	for i, a := range args {
 		if (a.Text == "-r" || a.Text == "--requirement") && i+1 < len(args) {

@@ -1,6 +1,10 @@
 package lint
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/layerlint/layerlint/internal/shell"
+)
 
 // CacheMountSuggested suggests RUN --mount=type=cache for dependency
 // downloads and compiles: the cache then survives across builds without
@@ -36,7 +40,7 @@ var CacheMountSuggested = &Rule{
 
 // cacheTarget returns where a dependency tool keeps its download or build
 // cache.
-func cacheTarget(c Command) (string, bool) {
+func cacheTarget(c shell.Command) (string, bool) {
 	switch c.Program() {
 	case "go":
 		switch c.Subcommand() {

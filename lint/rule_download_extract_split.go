@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"github.com/layerlint/layerlint/internal/shell"
 	"path"
 	"strings"
 )
@@ -14,20 +15,16 @@ var DownloadExtractSplit = &Rule{
 	URL:      docURL("DownloadExtractSplit"),
 	Severity: Warning,
 	Run: func(p *Pass) {
-		for _, st := range shippedStages(p.Dockerfile) {
+		for _, st := range p.shippedStages() {
 			walkStage(st, func(in *Instruction, earlier []created, workdir string) {
 				if in.Script == nil {
 					return
 				}
-				cwd := workdir
-				for _, c := range in.Script.Commands {
-					if c.Program() == "cd" && len(c.Args()) > 0 {
-						cwd = resolvePath(cwd, c.Args()[0].Text)
-					}
-					for _, w := range extractedArchives(c) {
-						target := resolvePath(cwd, w.Text)
+				shell.Walk(in.Script, workdir, func(c shell.Command, cwd string) {
+					for _, w := range c.Unpacks() {
+						target := shell.Resolve(cwd, w.Text)
 						for _, e := range earlier {
-							if !e.download || e.path != target {
+							if !e.download() || e.path != target {
 								continue
 							}
 							p.Reportf(p.WordRange(w), nil,
@@ -35,44 +32,8 @@ var DownloadExtractSplit = &Rule{
 								path.Base(target), strings.ToUpper(e.in.Command), e.in.StartLine)
 						}
 					}
-				}
+				})
 			})
 		}
 	},
-}
-
-// extractedArchives returns the archive operands of tar, unzip, gunzip and
-// similar commands.
-func extractedArchives(c Command) []Word {
-	var out []Word
-	args := c.Args()
-	switch c.Program() {
-	case "tar":
-		for i, a := range args {
-			if a.Text == "-f" || a.Text == "--file" || strings.HasPrefix(a.Text, "-") && !strings.HasPrefix(a.Text, "--") && strings.HasSuffix(a.Text, "f") ||
-				i == 0 && !strings.HasPrefix(a.Text, "-") && strings.HasSuffix(a.Text, "f") {
-				if i+1 < len(args) {
-					out = append(out, args[i+1])
-				}
-			} else if v, ok := strings.CutPrefix(a.Text, "--file="); ok {
-				out = append(out, Word{Text: v, Start: a.Start + len("--file="), End: a.End})
-			}
-		}
-	case "unzip", "gunzip", "bunzip2", "unxz", "7z", "dpkg", "rpm":
-		for _, a := range args {
-			if !strings.HasPrefix(a.Text, "-") && isArchiveName(a.Text) {
-				out = append(out, a)
-			}
-		}
-	}
-	return out
-}
-
-func isArchiveName(s string) bool {
-	for _, ext := range []string{".tar", ".tgz", ".gz", ".bz2", ".xz", ".zip", ".zst", ".deb", ".rpm", ".7z"} {
-		if strings.HasSuffix(s, ext) {
-			return true
-		}
-	}
-	return false
 }

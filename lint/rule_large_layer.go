@@ -18,7 +18,7 @@ var LargeLayer = &Rule{
 		Doc: "report layers whose files add up to more than this many bytes (a number or a size such as 50MB)"}},
 	Run: func(p *Pass) {
 		threshold := p.sizeSetting("threshold")
-		for _, in := range layerInstructions(p.Dockerfile) {
+		for _, in := range p.layerInstructions() {
 			f, ok := p.Facts(in.StartLine)
 			if !ok || f.Size <= threshold {
 				continue
@@ -30,13 +30,13 @@ var LargeLayer = &Rule{
 	},
 }
 
-// layerInstructions returns the instructions of the stages that end up in the
-// final image, in build order: the ones image evidence can measure.
-func layerInstructions(df *Dockerfile) []*Instruction {
-	stages := shippedStages(df)
+// layerInstructions returns the instructions of the stages that end up in a
+// shipped image (see shippedStages), in Dockerfile order: the ones image
+// evidence can measure.
+func (p *Pass) layerInstructions() []*Instruction {
 	var out []*Instruction
-	for i := len(stages) - 1; i >= 0; i-- {
-		out = append(out, stages[i].Instructions...)
+	for _, st := range p.shippedStages() {
+		out = append(out, st.Instructions...)
 	}
 	return out
 }

@@ -1,17 +1,19 @@
 package lint
 
-// NpmCacheKept flags npm/yarn/pnpm installs whose download cache stays in the
-// layer: no cache clean and no cache mount in the same RUN.
+import "github.com/layerlint/layerlint/internal/shell"
+
+// NpmCacheKept flags npm/yarn/pnpm/bun installs whose download cache stays in
+// the layer: no cache clean, no removal and no cache mount in the same RUN.
 var NpmCacheKept = &Rule{
 	Name:     "NpmCacheKept",
 	Doc:      "npm/yarn install without cache clean or a cache mount keeps the download cache in the layer",
 	URL:      docURL("NpmCacheKept"),
 	Severity: Warning,
 	Run: func(p *Pass) {
-		caches := []string{"/root/.npm", "/root/.cache/yarn", "/usr/local/share/.cache/yarn", "/root/.yarn", "/root/.local/share/pnpm", "/root/.cache/pnpm", "/root/.bun"}
-		for _, st := range shippedStages(p.Dockerfile) {
+		kinds := []string{"npm", "yarn", "pnpm", "bun"}
+		for _, st := range p.shippedStages() {
 			for _, in := range runsIn(st) {
-				if scriptRemoves(in.Script, caches...) || hasCacheMountAt(in, caches...) || cleansNodeCache(in.Script) {
+				if removesCache(in.Script, kinds...) || mountsCache(in, kinds...) || cleansNodeCache(in.Script) {
 					continue
 				}
 				for _, c := range in.Script.Commands {
@@ -19,9 +21,20 @@ var NpmCacheKept = &Rule{
 					if !ok {
 						continue
 					}
-					p.reportBytes(p.WordRange(w), nil, p.leftoverBytes(in.StartLine, "npm", "yarn"),
+					prog := c.Program()
+					clean := nodeCleanCommand(prog)
+					var bytes *int64
+					var fix *Fix
+					// npm's and yarn's caches are measured, and their clean
+					// removes them whole; pnpm's store prune keeps what the
+					// install uses.
+					if prog == "npm" || prog == "yarn" {
+						bytes = p.leftoverBytes(in.StartLine, prog)
+						fix = appendCommandFix(p, in, "Add "+clean+" in the same RUN", clean)
+					}
+					p.reportBytes(p.WordRange(w), fix, bytes,
 						"%s %s keeps its download cache in this layer; add `%s` in the same RUN or use RUN --mount=type=cache",
-						c.Program(), w.Text, nodeCleanCommand(c.Program()))
+						prog, w.Text, clean)
 					break
 				}
 			}
@@ -41,7 +54,7 @@ func nodeCleanCommand(prog string) string {
 	return "npm cache clean --force"
 }
 
-func cleansNodeCache(s *Script) bool {
+func cleansNodeCache(s *shell.Script) bool {
 	for _, c := range s.Commands {
 		switch c.Program() {
 		case "npm", "yarn", "bun":

@@ -35,7 +35,7 @@ var PackageCacheInLayer = &Rule{
 		Doc: "report layers with at least this many bytes of caches (a number or a size such as 10MB)"}},
 	Run: func(p *Pass) {
 		threshold := max(p.sizeSetting("threshold"), 1)
-		for _, in := range layerInstructions(p.Dockerfile) {
+		for _, in := range p.layerInstructions() {
 			f, ok := p.Facts(in.StartLine)
 			if !ok || f.CacheBytes < threshold {
 				continue

@@ -10,15 +10,14 @@ var PipCacheKept = &Rule{
 	URL:      docURL("PipCacheKept"),
 	Severity: Warning,
 	Run: func(p *Pass) {
-		const cache = "/root/.cache/pip"
-		for _, st := range shippedStages(p.Dockerfile) {
+		for _, st := range p.shippedStages() {
 			for _, in := range runsIn(st) {
-				if scriptRemoves(in.Script, cache) || hasCacheMountAt(in, cache) || pipCacheOff(st, in) {
+				if removesCache(in.Script, "pip") || mountsCache(in, "pip") || pipCacheOff(st, in) {
 					continue
 				}
 				for _, c := range in.Script.Commands {
 					install, ok := isPipInstall(c)
-					if !ok || c.HasArg("--no-cache-dir", "--no-cache") || assigns(c, "PIP_NO_CACHE_DIR") {
+					if !ok || c.HasArg("--no-cache-dir", "--no-cache") || c.Assigns("PIP_NO_CACHE_DIR") {
 						continue
 					}
 					p.reportBytes(p.WordRange(install), &Fix{

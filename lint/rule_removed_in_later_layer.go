@@ -1,44 +1,62 @@
 package lint
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/layerlint/layerlint/internal/shell"
+)
 
 // RemovedInLaterLayer flags a RUN that deletes files an earlier instruction
 // of the stage created: the delete hides them but their bytes stay in the
-// earlier layer.
+// earlier layer. Created means copied (COPY, ADD), downloaded, cloned,
+// written (dd of=, >, tee, cp, mv, install), extracted (tar -x, unzip), or a
+// package manager's cache; deleted means rm, find -delete, unlink or mv away.
 var RemovedInLaterLayer = &Rule{
 	Name:     "RemovedInLaterLayer",
 	Doc:      "RUN deletes files an earlier instruction created; the bytes stay in the earlier layer",
 	URL:      docURL("RemovedInLaterLayer"),
 	Severity: Warning,
 	Run: func(p *Pass) {
-		for _, st := range shippedStages(p.Dockerfile) {
+		for _, st := range p.shippedStages() {
 			walkStage(st, func(in *Instruction, earlier []created, workdir string) {
 				if in.Script == nil || len(earlier) == 0 {
 					return
 				}
-				cwd := workdir
-				for _, c := range in.Script.Commands {
-					if c.Program() == "cd" && len(c.Args()) > 0 && !strings.Contains(c.Args()[0].Text, "$") {
-						cwd = resolvePath(cwd, c.Args()[0].Text)
-					}
-					for _, w := range removedPaths(c) {
-						if strings.Contains(w.Text, "$") {
+				shell.Walk(in.Script, workdir, func(c shell.Command, cwd string) {
+					for _, d := range c.Deletes() {
+						target := shell.Resolve(cwd, d.Text)
+						if target == "" || strings.Contains(d.Text, "$") || underMount(in, target) {
 							continue
 						}
-						target := resolvePath(cwd, w.Text)
-						for i := len(earlier) - 1; i >= 0; i-- {
-							e := earlier[i]
-							if e.in.Stage != st || !pathOverlaps(target, e.path) {
-								continue
-							}
-							p.reportBytes(p.WordRange(w), nil, p.wastedBy(e.in.StartLine, in.StartLine, target),
-								"%s deletes %s, created by %s on line %d: the bytes stay in that layer; delete it in the same instruction that creates it (or use a multi-stage build)",
-								"rm", w.Text, strings.ToUpper(e.in.Command), e.in.StartLine)
-							break
+						e, ok := lastCreated(earlier, st, target)
+						if !ok {
+							continue
 						}
+						p.reportBytes(p.WordRange(d.Word), nil, p.wastedBy(e.in.StartLine, in.StartLine, target),
+							"%s deletes %s, created by %s on line %d: the bytes stay in that layer; delete it in the same instruction that creates it (or use a multi-stage build)",
+							c.Program(), d.Text, strings.ToUpper(e.in.Command), e.in.StartLine)
 					}
-				}
+				})
 			})
 		}
 	},
+}
+
+// lastCreated returns the latest earlier path of the stage that a deletion of
+// target removes files of: the path itself, a path inside target, or, for a
+// directory the instruction filled itself (a clone, a copied directory, a
+// download), a path inside it. Empty files and directories (touch, mkdir)
+// hold no bytes, and what lies below an archive's extraction directory is
+// not known.
+func lastCreated(earlier []created, st *Stage, target string) (created, bool) {
+	for i := len(earlier) - 1; i >= 0; i-- {
+		e := earlier[i]
+		if e.in.Stage != st || e.kind == shell.Empty {
+			continue
+		}
+		if target == e.path || holds(target, e.path) || (e.kind == shell.Tree || e.kind == shell.Download) && holds(e.path, target) {
+			return e, true
+		}
+	}
+	return created{}, false
 }

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"github.com/layerlint/layerlint/internal/shell"
 	"regexp"
 	"strings"
 )
@@ -14,7 +15,7 @@ var SeparateChown = &Rule{
 	URL:      docURL("SeparateChown"),
 	Severity: Warning,
 	Run: func(p *Pass) {
-		for _, st := range shippedStages(p.Dockerfile) {
+		for _, st := range p.shippedStages() {
 			walkStage(st, func(in *Instruction, earlier []created, workdir string) {
 				if in.Script == nil {
 					return
@@ -25,7 +26,7 @@ var SeparateChown = &Rule{
 						continue
 					}
 					var operand string
-					var paths []Word
+					var paths []shell.Word
 					for _, a := range c.Args() {
 						switch {
 						case strings.HasPrefix(a.Text, "-") && !symbolicMode.MatchString(a.Text):
@@ -39,7 +40,7 @@ var SeparateChown = &Rule{
 						target := resolvePath(workdir, w.Text)
 						for i := len(earlier) - 1; i >= 0; i-- {
 							e := earlier[i]
-							if e.in.Command != "copy" && e.in.Command != "add" || e.download {
+							if e.in.Command != "copy" && e.in.Command != "add" || e.download() {
 								continue
 							}
 							// A chown of the copied path or of files inside it.
@@ -73,7 +74,7 @@ var (
 // chownFix moves the owner or mode onto the COPY and deletes the RUN, when
 // the RUN does nothing else. It is not Safe: COPY --chown does not change an
 // existing destination directory the way chown -R does.
-func chownFix(p *Pass, run *Instruction, c Command, copyIn *Instruction, flag, operand string, exact bool) *Fix {
+func chownFix(p *Pass, run *Instruction, c shell.Command, copyIn *Instruction, flag, operand string, exact bool) *Fix {
 	if len(run.Script.Commands) != 1 || !exact || strings.Contains(operand, "$") ||
 		flag == "--chmod" && !octalMode.MatchString(operand) || len(run.Node.Heredocs) > 0 {
 		return nil

@@ -21,7 +21,7 @@ var WastedBytes = &Rule{
 		Doc: "report layers with at least this many wasted bytes (a number or a size such as 1MB)"}},
 	Run: func(p *Pass) {
 		threshold := max(p.sizeSetting("threshold"), 1)
-		for _, in := range layerInstructions(p.Dockerfile) {
+		for _, in := range p.layerInstructions() {
 			f, ok := p.Facts(in.StartLine)
 			if !ok || f.WastedBytes < threshold {
 				continue

@@ -1,5 +1,7 @@
 package lint
 
+import "github.com/layerlint/layerlint/internal/shell"
+
 // YumCacheKept flags yum/dnf/zypper installs without a clean in the same RUN.
 var YumCacheKept = &Rule{
 	Name:     "YumCacheKept",
@@ -7,13 +9,13 @@ var YumCacheKept = &Rule{
 	URL:      docURL("YumCacheKept"),
 	Severity: Warning,
 	Run: func(p *Pass) {
-		caches := []string{"/var/cache/yum", "/var/cache/dnf", "/var/cache/zypp", "/var/cache/libdnf5"}
-		for _, st := range shippedStages(p.Dockerfile) {
+		kinds := []string{"yum", "dnf", "zypper"}
+		for _, st := range p.shippedStages() {
 			for _, in := range runsIn(st) {
-				if scriptRemoves(in.Script, caches...) || hasCacheMountAt(in, caches...) {
+				if removesCache(in.Script, kinds...) || mountsCache(in, kinds...) {
 					continue
 				}
-				var at *Word
+				var at *shell.Word
 				cleaned := false
 				for _, c := range in.Script.Commands {
 					prog, sub := c.Program(), c.Subcommand()
@@ -42,7 +44,7 @@ var YumCacheKept = &Rule{
 					}
 				}
 				if at != nil && !cleaned {
-					p.reportBytes(p.WordRange(*at), nil, p.leftoverBytes(in.StartLine, "yum", "dnf", "zypper"), "package install without a clean keeps the package cache in this layer; add `yum clean all` (dnf clean all, zypper clean -a) in the same RUN")
+					p.reportBytes(p.WordRange(*at), nil, p.leftoverBytes(in.StartLine, kinds...), "package install without a clean keeps the package cache in this layer; add `yum clean all` (dnf clean all, zypper clean -a) in the same RUN")
 				}
 			}
 		}

@@ -1,17 +1,20 @@
 package lint
 
 import (
+	"path"
 	"strings"
-)
 
-// shells read a here-document on standard input as a script.
-var shells = map[string]bool{"sh": true, "bash": true, "ash": true, "dash": true, "zsh": true, "ksh": true}
+	"github.com/layerlint/layerlint/internal/shell"
+)
 
 // runScript parses the shell of a shell-form RUN straight from the source
 // text so that every word keeps its file offset. Dockerfile line
-// continuations and comment lines inside them are removed first, as BuildKit
-// does; heredoc bodies that are scripts are split too.
-func (df *Dockerfile) runScript(in *Instruction) *Script {
+// continuations and comment lines inside them are removed from the command
+// line first, as BuildKit does; heredoc bodies follow it verbatim, so the
+// shell reads them the way the shell BuildKit starts does. A RUN that is only
+// a heredoc runs the heredoc as its script, unless a shebang names another
+// interpreter.
+func (df *Dockerfile) runScript(in *Instruction) *shell.Script {
 	src := df.Source
 	i := df.lineStarts[in.StartLine-1]
 	// Skip indentation and the RUN keyword.
@@ -39,43 +42,39 @@ func (df *Dockerfile) runScript(in *Instruction) *Script {
 	if strings.HasPrefix(text, "[") {
 		return nil // exec form: no shell
 	}
-	script := splitShell(text, offs)
 	if len(in.Node.Heredocs) == 0 {
+		return shell.ParseMapped(text, offs)
+	}
+	end := len(src)
+	if in.EndLine < len(df.lineStarts) {
+		end = df.lineStarts[in.EndLine]
+	}
+	full := make([]int, 0, len(offs)+1+end-next)
+	full = append(full, offs...)
+	full = append(full, max(next-1, 0))
+	for k := next; k < end; k++ {
+		full = append(full, k)
+	}
+	script := shell.ParseMapped(text+"\n"+string(src[next:end]), full)
+	if len(script.Commands) == 0 || len(script.Commands[0].Words) > 0 || len(script.Commands[0].Heredocs) == 0 {
 		return script
 	}
-	// The first heredoc is the script when the command line holds nothing
-	// else; a heredoc fed to a shell is a script too. Others are data.
-	onlyHeredoc := len(script.Commands) == 0
-	lineStart := next
-	for k, h := range in.Node.Heredocs {
-		body, bodyOffs, after := df.heredocBody(lineStart, h.Name, h.Chomp)
-		lineStart = after
-		isScript := onlyHeredoc && k == 0
-		for _, c := range script.Commands {
-			if shells[c.Program()] && k == 0 {
-				isScript = true
-			}
+	// RUN <<EOF: BuildKit runs the heredoc itself.
+	h := script.Commands[0].Heredocs[0]
+	if first, _, _ := strings.Cut(h.Body, "\n"); strings.HasPrefix(first, "#!") {
+		f := strings.Fields(strings.TrimPrefix(first, "#!"))
+		interp := ""
+		if len(f) > 0 {
+			interp = path.Base(f[0])
 		}
-		if !isScript {
-			continue
+		if interp == "env" && len(f) > 1 {
+			interp = path.Base(f[1])
 		}
-		sub := splitShell(body, bodyOffs)
-		for n, c := range sub.Commands {
-			// A shebang line's words are a comment; set -e in it still counts.
-			if n == 0 && len(c.Words) > 0 && strings.HasPrefix(c.Words[0].Text, "#!") {
-				continue
-			}
-			script.Commands = append(script.Commands, c)
+		if !shell.Shells[interp] {
+			return nil
 		}
-		if strings.HasPrefix(body, "#!") {
-			first, _, _ := strings.Cut(body, "\n")
-			if strings.Contains(first, " -e") || strings.Contains(first, " -xe") || strings.Contains(first, " -eux") {
-				script.ErrExit = true
-			}
-		}
-		script.ErrExit = script.ErrExit || sub.ErrExit
 	}
-	return script
+	return h.Parse()
 }
 
 // logicalLine reads from offset i to the end of the logical line, removing
@@ -132,36 +131,4 @@ func (df *Dockerfile) continues(i int) bool {
 		}
 	}
 	return true
-}
-
-// heredocBody returns the body of a heredoc starting at offset start, the
-// offsets of its bytes and where the line after its terminator starts.
-func (df *Dockerfile) heredocBody(start int, name string, chomp bool) (string, []int, int) {
-	src := df.Source
-	var b []byte
-	var offs []int
-	i := start
-	for i < len(src) {
-		end := i
-		for end < len(src) && src[end] != '\n' {
-			end++
-		}
-		line := strings.TrimRight(string(src[i:end]), "\r")
-		if chomp {
-			line = strings.TrimLeft(line, "\t")
-		}
-		if line == name {
-			return string(b), offs, min(end+1, len(src))
-		}
-		for k := i; k <= end && k < len(src); k++ {
-			b = append(b, src[k])
-			offs = append(offs, k)
-		}
-		if end == len(src) {
-			b = append(b, '\n')
-			offs = append(offs, end)
-		}
-		i = end + 1
-	}
-	return string(b), offs, len(src)
 }
