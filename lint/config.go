@@ -58,24 +58,29 @@ func (c *Config) settings(rule string) map[string]any { return c.Rules[rule].Set
 
 // LoadConfig finds the configuration for a Dockerfile by looking for
 // .layerlint.yaml in its directory and each parent. It returns the config and
-// the file it came from, or an empty config and "" when there is none.
+// the file it came from, or an empty config and "" when there is none. A
+// .hadolint.yaml found the same way adds the rules its ignored list maps to
+// (see HadolintRules) to the ignore list.
 func LoadConfig(dockerfilePath string) (*Config, string, error) {
 	abs, err := filepath.Abs(dockerfilePath)
 	if err != nil {
 		return nil, "", fmt.Errorf("locating config for %s: %w", dockerfilePath, err)
 	}
-	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
-		for _, name := range ConfigFileNames {
-			p := filepath.Join(dir, name)
-			if _, err := os.Stat(p); err == nil {
-				c, err := ReadConfig(p)
-				return c, p, err
-			}
-		}
-		if parent := filepath.Dir(dir); parent == dir {
-			return &Config{}, "", nil
+	dir := filepath.Dir(abs)
+	c, file := &Config{}, findUp(dir, ConfigFileNames)
+	if file != "" {
+		if c, err = ReadConfig(file); err != nil {
+			return nil, file, err
 		}
 	}
+	if h := findUp(dir, HadolintConfigNames); h != "" {
+		ignores, err := readHadolintIgnores(h)
+		if err != nil {
+			return nil, h, err
+		}
+		c.Ignore = append(c.Ignore, ignores...)
+	}
+	return c, file, nil
 }
 
 // ReadConfig reads and validates a configuration file; relative image and

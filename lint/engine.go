@@ -3,9 +3,7 @@ package lint
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
-	"strings"
 )
 
 // Option configures Run.
@@ -118,71 +116,7 @@ func runRule(pass *Pass) (found []Finding, err error) {
 		}
 	}()
 	pass.report = func(f Finding) { found = append(found, f) }
+	pass.names = ruleNames{known: KnownRule, hadolint: HadolintRules}
 	pass.Rule.Run(pass)
 	return found, nil
-}
-
-var (
-	inlineIgnore = regexp.MustCompile(`^#\s*layerlint\s+ignore=([A-Za-z0-9_,\s]+)$`)
-	checkSkip    = regexp.MustCompile(`(?i)^#\s*check\s*=\s*(.*)$`)
-)
-
-// dropInlineIgnored honours "# layerlint ignore=A,B" in the comment lines
-// directly above an instruction and "# check=skip=A,B" (or skip=all) among
-// the parser directives at the top of the file.
-func dropInlineIgnored(df *Dockerfile, fs []Finding) []Finding {
-	fileSkip := map[string]bool{}
-	for n := 1; n <= df.LineCount(); n++ {
-		t := strings.TrimSpace(df.Line(n))
-		if !strings.HasPrefix(t, "#") {
-			break
-		}
-		if m := checkSkip.FindStringSubmatch(t); m != nil {
-			for _, part := range strings.Split(m[1], ";") {
-				if v, ok := strings.CutPrefix(strings.TrimSpace(part), "skip="); ok {
-					for _, name := range strings.Split(v, ",") {
-						fileSkip[strings.TrimSpace(name)] = true
-					}
-				}
-			}
-		}
-	}
-	type span struct {
-		start, end int
-		names      map[string]bool
-	}
-	var spans []span
-	for _, in := range df.Instructions {
-		names := map[string]bool{}
-		for n := in.StartLine - 1; n >= 1; n-- {
-			t := strings.TrimSpace(df.Line(n))
-			if !strings.HasPrefix(t, "#") {
-				break
-			}
-			if m := inlineIgnore.FindStringSubmatch(t); m != nil {
-				for _, name := range strings.Split(m[1], ",") {
-					names[strings.TrimSpace(name)] = true
-				}
-			}
-		}
-		if len(names) > 0 {
-			spans = append(spans, span{in.StartLine, in.EndLine, names})
-		}
-	}
-	kept := fs[:0]
-	for _, f := range fs {
-		if fileSkip[f.Rule] || fileSkip["all"] {
-			continue
-		}
-		ignored := false
-		for _, s := range spans {
-			if f.Line >= s.start && f.Line <= s.end && (s.names[f.Rule] || s.names["all"]) {
-				ignored = true
-			}
-		}
-		if !ignored {
-			kept = append(kept, f)
-		}
-	}
-	return kept
 }

@@ -18,12 +18,23 @@ type Rule struct {
 	Doc string
 	// URL points at the rule's documentation.
 	URL string
+	// Why explains the problem: what it costs, and when it does not apply.
+	Why string
+	// Bad is a Dockerfile the rule flags and Good its corrected twin, shown
+	// in RULES.md and checked by TestRuleExamples. Rules that need an image
+	// have none.
+	Bad, Good string
+	// HowToFix says how to fix the problem and what the automatic fix does.
+	HowToFix string
 	// Severity is the default severity.
 	Severity Severity
 	// NeedsImage marks rules that only run with image evidence.
 	NeedsImage bool
 	// Settings are the thresholds the rule reads from the configuration.
 	Settings []Setting
+	// Hadolint lists the hadolint codes the rule stands for: their
+	// "# hadolint ignore=" pragmas and .hadolint.yaml ignores apply to it.
+	Hadolint []string
 	// Run inspects the Dockerfile and reports findings through the pass.
 	Run func(*Pass)
 }
@@ -47,6 +58,15 @@ type Pass struct {
 	Target string
 
 	report func(Finding)
+	// names answers questions about rule names; rules cannot refer to All
+	// themselves (it holds them).
+	names ruleNames
+}
+
+// ruleNames looks rule names up for a rule that checks them.
+type ruleNames struct {
+	known    func(string) bool
+	hadolint func(string) []string
 }
 
 // Report records a finding; Rule, Severity, File and URL are filled in.
@@ -198,6 +218,7 @@ var All = []*Rule{
 	LargeLayer,
 	WastedBytes,
 	PackageCacheInLayer,
+	UnknownRuleName,
 }
 
 // Lookup returns the rule with the given name.

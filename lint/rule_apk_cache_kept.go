@@ -6,6 +6,11 @@ var ApkCacheKept = &Rule{
 	Name:     "ApkCacheKept",
 	Doc:      "apk add without --no-cache keeps the package index in the layer",
 	URL:      docURL("ApkCacheKept"),
+	Why:      "`apk add` keeps the package index it downloaded in /var/cache/apk. `--no-cache` fetches the index to a temporary place and leaves nothing behind.",
+	Bad:      "FROM alpine:3.20\nRUN apk add curl\n",
+	Good:     "FROM alpine:3.20\nRUN apk add --no-cache curl\n",
+	HowToFix: "Use `apk add --no-cache` (applied by `--fix`), or a cache mount at /var/cache/apk.",
+	Hadolint: []string{"DL3019"},
 	Severity: Warning,
 	Run: func(p *Pass) {
 		for _, st := range p.shippedStages() {

@@ -14,6 +14,11 @@ var AptInstallRecommends = &Rule{
 	Name:     "AptInstallRecommends",
 	Doc:      "apt-get install without --no-install-recommends installs extra packages",
 	URL:      docURL("AptInstallRecommends"),
+	Why:      "apt installs a package's recommended packages by default; in an image they are rarely used and often pull in tens of megabytes (documentation tools, X libraries, compilers).",
+	Bad:      "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
+	Good:     "FROM debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n",
+	HowToFix: "Add `--no-install-recommends` (the quick fix does; it is not applied by `--fix`, because a program may need a recommended package), and install what is really needed by name.",
+	Hadolint: []string{"DL3015"},
 	Severity: Warning,
 	Run: func(p *Pass) {
 		for _, in := range p.layerInstructions() {

@@ -12,6 +12,11 @@ var AptListsNotRemoved = &Rule{
 	Name:     "AptListsNotRemoved",
 	Doc:      "apt-get update without rm -rf /var/lib/apt/lists/* (or apt-get dist-clean) in the same RUN",
 	URL:      docURL("AptListsNotRemoved"),
+	Why:      "`apt-get update` downloads the package index into /var/lib/apt/lists: 20 to 40 MB for Debian or Ubuntu, useless once the packages are installed. Deleting it in a later RUN does not help: the bytes stay in the earlier layer. With an image, the finding carries the bytes the layer keeps in /var/lib/apt/lists, which is what the fix removes.",
+	Bad:      "FROM debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n",
+	Good:     "FROM debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends curl \\\n && rm -rf /var/lib/apt/lists/*\n",
+	HowToFix: "End the same RUN with `rm -rf /var/lib/apt/lists/*` (or `apt-get dist-clean` on apt 2.7 and later), or keep the lists in a cache mount (`RUN --mount=type=cache,target=/var/lib/apt/lists`). `--fix` appends the `rm` to a RUN whose script is its command line.",
+	Hadolint: []string{"DL3009"},
 	Severity: Warning,
 	Run: func(p *Pass) {
 		for _, st := range p.shippedStages() {

@@ -15,6 +15,10 @@ var AptUpdateWithoutInstall = &Rule{
 	Name:     "AptUpdateWithoutInstall",
 	Doc:      "apt-get update in a RUN with no apt-get install: the cached index goes stale",
 	URL:      docURL("AptUpdateWithoutInstall"),
+	Why:      "`apt-get update` stores the package index in the layer of its RUN. When the install runs in a later RUN, the cached update layer is reused for months while the mirror moves on, and the install fails on packages that no longer exist or installs outdated ones. An index kept in a cache mount is not in the layer, and a RUN that runs a script after the update may install there.",
+	Bad:      "FROM debian:bookworm\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n",
+	Good:     "FROM debian:bookworm\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n",
+	HowToFix: "Run `apt-get update` and `apt-get install` in the same RUN.",
 	Severity: Warning,
 	Run: func(p *Pass) {
 		for _, in := range p.Dockerfile.Instructions {

@@ -9,6 +9,10 @@ var BuildToolsInFinalStage = &Rule{
 	Name:     "BuildToolsInFinalStage",
 	Doc:      "compilers and build tools installed in the final stage ship in the image; build in an earlier stage",
 	URL:      docURL("BuildToolsInFinalStage"),
+	Why:      "Compilers and build tools installed in a stage that ships stay in the image: hundreds of megabytes that the application does not run, and more to patch.",
+	Bad:      "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential && rm -rf /var/lib/apt/lists/*\nRUN pip install --no-cache-dir uwsgi\nCMD [\"uwsgi\"]\n",
+	Good:     "FROM python:3.12-slim AS build\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential && rm -rf /var/lib/apt/lists/*\nRUN pip wheel --no-cache-dir -w /wheels uwsgi\nFROM python:3.12-slim\nCOPY --from=build /wheels /wheels\nRUN pip install --no-cache-dir /wheels/*\nCMD [\"uwsgi\"]\n",
+	HowToFix: "Build in an earlier stage and copy the result, or remove the tools in the same RUN that uses them.",
 	Severity: Info,
 	Run: func(p *Pass) {
 		tools := map[string]bool{"build-essential": true, "build-base": true, "gcc": true, "g++": true, "gcc-c++": true,

@@ -1,22 +1,31 @@
 package lint
 
 import (
-	"github.com/layerlint/layerlint/internal/shell"
-	"os"
-	"path/filepath"
+	"fmt"
 	"strings"
+
+	"github.com/layerlint/layerlint/internal/shell"
+	"github.com/layerlint/layerlint/layerdiff"
 )
 
 // CacheBustingCopy flags a COPY/ADD of the whole build context (or of a
-// directory holding the dependency manifest) placed before the dependency
-// install it feeds: any source change then re-runs the install. An install
-// whose dependencies an earlier RUN of the stage already fetched (cargo fetch
-// or cargo chef cook, then COPY . ., then cargo build) is the fix, not the
-// problem.
+// directory holding a dependency manifest) placed before an install, so that
+// any source change re-runs the install: a dependency install fed by the
+// manifests (npm ci, pip install -r, go mod download, ...), or an install that
+// reads no sources at all (apt-get install, apk add, yarn global add, ...).
+// Its fix reorders the Dockerfile: the manifests that exist in the build
+// context are copied first and the install runs before the broad COPY; an
+// install that reads no sources moves above it. An install whose
+// dependencies an earlier RUN already fetched (cargo fetch or cargo chef
+// cook, then COPY . ., then cargo build) is the fix, not the problem.
 var CacheBustingCopy = &Rule{
 	Name:     "CacheBustingCopy",
 	Doc:      "COPY of the whole context before the dependency install it feeds: every source change re-runs the install",
 	URL:      docURL("CacheBustingCopy"),
+	Why:      "BuildKit and buildah reuse a step from their cache only while everything before it is unchanged. A `COPY . .` takes the whole build context, so any edit to any source file invalidates it and every step after it: an install placed there downloads and installs all dependencies again on every build, though the manifests did not change. An install that reads no sources at all (`apt-get install`, `apk add`, `yarn global add`) has even less reason to follow the COPY. With an image, the message says how big the install's layer is: that is what every source edit rebuilds.",
+	Bad:      "FROM node:22-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n",
+	Good:     "FROM node:22-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"index.js\"]\n",
+	HowToFix: "Copy the dependency manifests first, install, then copy the rest; move an install that reads no sources above the COPY. `--fix` (and the editor's quick fix) does this when it is safe: the build context is known (`context:` or `--context`), the manifests exist there and are not excluded by `.dockerignore`, nothing between the COPY and the install can change what the install sees, and the install needs nothing else from the sources (no workspaces, install scripts, local requirements, `poetry install` without `--no-root`, ...). Otherwise the message says why there is no automatic fix. Commands after the install in the same RUN (`npm ci && npm run build`) stay after the COPY.",
 	Severity: Warning,
 	Run: func(p *Pass) {
 		for _, st := range p.Dockerfile.Stages {
@@ -34,6 +43,12 @@ var CacheBustingCopy = &Rule{
 				if in.Script == nil {
 					continue
 				}
+				if len(broad) > 0 && !runReadsSources(st, broad[len(broad)-1], in) {
+					if c, ok := firstPackageInstall(in); ok {
+						reportCacheBust(p, st, broad, in, c, nil)
+						continue
+					}
+				}
 				for _, c := range in.Script.Commands {
 					manifests, ok := dependencyInstall(c)
 					if !ok {
@@ -46,11 +61,7 @@ var CacheBustingCopy = &Rule{
 					if prepared[manifests[0]] {
 						continue
 					}
-					for _, b := range broad {
-						p.Reportf(b.FirstLineRange(p.Dockerfile), nil,
-							"COPY of the whole context before `%s` on line %d: every source change re-runs the install; copy %s first, install, then copy the rest",
-							commandText(c), in.StartLine, strings.Join(manifests, ", "))
-					}
+					reportCacheBust(p, st, broad, in, c, manifests)
 					broad = nil
 					break
 				}
@@ -59,11 +70,46 @@ var CacheBustingCopy = &Rule{
 	},
 }
 
-// commandText is the program and its first argument, for messages.
+// reportCacheBust reports each broad COPY before the install c of run, with
+// the reorder fix when there is one broad COPY and moving is safe, and the
+// reason there is no fix otherwise. manifests is nil for an install that
+// reads no sources.
+func reportCacheBust(p *Pass, st *Stage, broad []*Instruction, run *Instruction, c shell.Command, manifests []string) {
+	cost := ""
+	if f, ok := p.Facts(run.StartLine); ok {
+		cost = fmt.Sprintf("; the %s install on line %d re-runs on every source edit", layerdiff.FormatSize(f.Size), run.StartLine)
+	}
+	for _, b := range broad {
+		var fix *Fix
+		why := "more than one COPY brings in the whole context before it"
+		if len(broad) == 1 {
+			fix, why = reorderFix(p, st, b, run, c, manifests)
+		}
+		note := ""
+		if fix == nil {
+			note = " (no automatic fix: " + why + ")"
+		}
+		if manifests == nil {
+			p.Reportf(b.FirstLineRange(p.Dockerfile), fix,
+				"COPY of the whole context before `%s` on line %d, which reads no sources: every source change re-runs it; move that RUN above this COPY%s%s",
+				commandText(c), run.StartLine, cost, note)
+			continue
+		}
+		p.Reportf(b.FirstLineRange(p.Dockerfile), fix,
+			"COPY of the whole context before `%s` on line %d: every source change re-runs the install; copy %s first, install, then copy the rest%s%s",
+			commandText(c), run.StartLine, strings.Join(manifests, ", "), cost, note)
+	}
+}
+
+// commandText is the program and its first operand, for messages.
 func commandText(c shell.Command) string {
 	t := c.Program()
-	if args := c.Args(); len(args) > 0 {
-		t += " " + args[0].Text
+	ops := c.Operands()
+	if len(ops) > 0 {
+		t += " " + ops[0].Text
+		if (ops[0].Text == "global" || ops[0].Text == "-m") && len(ops) > 1 {
+			t += " " + ops[1].Text
+		}
 	}
 	return t
 }
@@ -81,10 +127,9 @@ func isBroadCopy(p *Pass, in *Instruction) bool {
 			return true
 		}
 		if p.Context != "" && !strings.ContainsAny(s, "*?[$") && !strings.Contains(s, "://") {
-			dir := filepath.Join(p.Context, filepath.FromSlash(s))
-			if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			if isContextDir(p.Context, s) {
 				for _, m := range allManifests {
-					if _, err := os.Stat(filepath.Join(dir, m)); err == nil {
+					if inContext(p.Context, joinRel(s, m)) {
 						return true
 					}
 				}
@@ -100,27 +145,22 @@ var allManifests = []string{"package.json", "requirements.txt", "pyproject.toml"
 // manifest and names the files to copy before it.
 func dependencyInstall(c shell.Command) ([]string, bool) {
 	prog, sub := c.Program(), c.Subcommand()
-	positional := 0
-	for _, a := range c.Args() {
-		if !strings.HasPrefix(a.Text, "-") {
-			positional++
-		}
-	}
+	operands := len(c.Operands())
 	switch prog {
 	case "npm":
-		if (sub == "install" || sub == "i" || sub == "ci") && positional == 1 {
+		if (sub == "install" || sub == "i" || sub == "ci") && operands == 1 && !c.HasArg("-g", "--global") {
 			return []string{"package.json", "package-lock.json"}, true
 		}
 	case "yarn":
-		if sub == "" || sub == "install" && positional == 1 {
+		if sub == "" || sub == "install" && operands == 1 {
 			return []string{"package.json", "yarn.lock"}, true
 		}
 	case "pnpm":
-		if (sub == "install" || sub == "i") && positional == 1 {
+		if (sub == "install" || sub == "i") && operands == 1 {
 			return []string{"package.json", "pnpm-lock.yaml"}, true
 		}
 	case "bun":
-		if (sub == "install" || sub == "i") && positional == 1 {
+		if (sub == "install" || sub == "i") && operands == 1 {
 			return []string{"package.json", "bun.lockb"}, true
 		}
 	case "poetry":
@@ -128,7 +168,7 @@ func dependencyInstall(c shell.Command) ([]string, bool) {
 			return []string{"pyproject.toml", "poetry.lock"}, true
 		}
 	case "pipenv":
-		if (sub == "install" || sub == "sync") && positional == 1 {
+		if (sub == "install" || sub == "sync") && operands == 1 {
 			return []string{"Pipfile", "Pipfile.lock"}, true
 		}
 	case "uv":
@@ -184,17 +224,8 @@ func dependencyInstall(c shell.Command) ([]string, bool) {
 
 // requirementsArg returns the file given with -r/--requirement.
 func requirementsArg(c shell.Command) (string, bool) {
-	args := c.Args()
-	for i, a := range args {
-		if (a.Text == "-r" || a.Text == "--requirement") && i+1 < len(args) {
-			return args[i+1].Text, true
-		}
-		if v, ok := strings.CutPrefix(a.Text, "--requirement="); ok {
-			return v, true
-		}
-		if v, ok := strings.CutPrefix(a.Text, "-r"); ok && v != "" {
-			return v, true
-		}
+	if w, ok := c.OptionValue("-r", "--requirement"); ok {
+		return w.Text, true
 	}
 	return "", false
 }

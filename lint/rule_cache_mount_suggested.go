@@ -13,6 +13,10 @@ var CacheMountSuggested = &Rule{
 	Name:     "CacheMountSuggested",
 	Doc:      "dependency install or compile without RUN --mount=type=cache re-downloads everything on each rebuild",
 	URL:      docURL("CacheMountSuggested"),
+	Why:      "Without a cache mount, a dependency download or a compile starts from nothing whenever its step re-runs. `RUN --mount=type=cache` keeps the tool's cache between builds, outside the image.",
+	Bad:      "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n",
+	Good:     "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/go-build go build -o /app .\n",
+	HowToFix: "Add `--mount=type=cache,target=DIR` for the tool's cache directory (the quick fix does).",
 	Severity: Info,
 	Run: func(p *Pass) {
 		for _, in := range p.Dockerfile.Instructions {

@@ -13,6 +13,10 @@ var DownloadExtractSplit = &Rule{
 	Name:     "DownloadExtractSplit",
 	Doc:      "archive downloaded in one layer and extracted in a later one stays in the image; download, extract and delete in one RUN",
 	URL:      docURL("DownloadExtractSplit"),
+	Why:      "An archive downloaded in one instruction and extracted in a later one stays in the first layer, whatever the later RUN deletes: the image ships the archive and its contents.",
+	Bad:      "FROM debian:bookworm\nADD https://example.com/tool.tar.gz /tmp/tool.tar.gz\nRUN tar -xzf /tmp/tool.tar.gz -C /opt && rm /tmp/tool.tar.gz\n",
+	Good:     "FROM debian:bookworm\nRUN curl -fsSL https://example.com/tool.tar.gz | tar -xz -C /opt\n",
+	HowToFix: "Download, extract and delete in one RUN, or stream the download into tar.",
 	Severity: Warning,
 	Run: func(p *Pass) {
 		for _, st := range p.shippedStages() {

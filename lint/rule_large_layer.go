@@ -12,6 +12,8 @@ var LargeLayer = &Rule{
 	Name:       "LargeLayer",
 	Doc:        "an instruction's layer is larger than the threshold (measured in the image)",
 	URL:        docURL("LargeLayer"),
+	Why:        "A large layer is pulled whole and rebuilt whole: when what changes often shares a layer with what does not, every change moves all of it.",
+	HowToFix:   "Split the instruction so that what changes often gets a layer of its own, or build in an earlier stage and copy only the result.",
 	Severity:   Warning,
 	NeedsImage: true,
 	Settings: []Setting{{Name: "threshold", Default: "100MB",

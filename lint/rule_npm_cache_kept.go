@@ -8,6 +8,11 @@ var NpmCacheKept = &Rule{
 	Name:     "NpmCacheKept",
 	Doc:      "npm/yarn install without cache clean or a cache mount keeps the download cache in the layer",
 	URL:      docURL("NpmCacheKept"),
+	Why:      "npm and yarn keep a copy of every package they download (npm in /root/.npm/_cacache, yarn in its cache folder), next to the installed node_modules. The copy ships in the layer and is never used at run time.",
+	Bad:      "FROM node:22-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\n",
+	Good:     "FROM node:22-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci && npm cache clean --force\n",
+	HowToFix: "Clean the cache in the same RUN (`npm cache clean --force`, `yarn cache clean`, `pnpm store prune`, `bun pm cache rm`) or use a cache mount. `--fix` appends the npm or yarn clean to a RUN whose script is its command line.",
+	Hadolint: []string{"DL3060"},
 	Severity: Warning,
 	Run: func(p *Pass) {
 		kinds := []string{"npm", "yarn", "pnpm", "bun"}

@@ -29,6 +29,8 @@ var PackageCacheInLayer = &Rule{
 	Name:       "PackageCacheInLayer",
 	Doc:        "a layer keeps package-manager caches (apt, apk, pip, npm, yum, ...) (measured in the image)",
 	URL:        docURL("PackageCacheInLayer"),
+	Why:        "Package managers leave caches behind (apt lists and archives, pip wheels, npm's cache, ...). Measured in the image, this counts the bytes each layer keeps in the cache directories layerlint knows, whatever the Dockerfile says.",
+	HowToFix:   "Clean each cache in the instruction that fills it, as the message says, or use cache mounts.",
 	Severity:   Warning,
 	NeedsImage: true,
 	Settings: []Setting{{Name: "threshold", Default: "1MB",

@@ -8,6 +8,11 @@ var PipCacheKept = &Rule{
 	Name:     "PipCacheKept",
 	Doc:      "pip install without --no-cache-dir keeps downloaded wheels in the layer",
 	URL:      docURL("PipCacheKept"),
+	Why:      "pip keeps every wheel and source archive it downloads in /root/.cache/pip, often as large as the installed packages themselves, and nothing in the image ever reads them again.",
+	Bad:      "FROM python:3.12-slim\nRUN pip install flask\n",
+	Good:     "FROM python:3.12-slim\nRUN pip install --no-cache-dir flask\n",
+	HowToFix: "Use `pip install --no-cache-dir` (applied by `--fix`), set `ENV PIP_NO_CACHE_DIR=1`, or use a cache mount at /root/.cache/pip.",
+	Hadolint: []string{"DL3042"},
 	Severity: Warning,
 	Run: func(p *Pass) {
 		for _, st := range p.shippedStages() {

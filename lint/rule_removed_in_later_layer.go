@@ -15,6 +15,10 @@ var RemovedInLaterLayer = &Rule{
 	Name:     "RemovedInLaterLayer",
 	Doc:      "RUN deletes files an earlier instruction created; the bytes stay in the earlier layer",
 	URL:      docURL("RemovedInLaterLayer"),
+	Why:      "Each instruction's layer is stored and shipped whole. Deleting a file in a later RUN only hides it: its bytes stay in the layer that created it. layerlint follows what COPY, ADD and the shell create (downloads, clones, `dd of=`, `cp`, `mv`, redirections, `tee`, archives extracted by `tar -x` or `unzip`, package caches) and what later RUNs delete (`rm`, `find -delete`, `mv` away). With an image, the finding carries the bytes of the deleted files: what deleting them where they are created saves.",
+	Bad:      "FROM debian:bookworm\nRUN curl -fsSLo /tmp/tool.tgz https://example.com/tool.tgz\nRUN tar -xzf /tmp/tool.tgz -C /opt && rm /tmp/tool.tgz\n",
+	Good:     "FROM debian:bookworm\nRUN curl -fsSLo /tmp/tool.tgz https://example.com/tool.tgz \\\n && tar -xzf /tmp/tool.tgz -C /opt && rm /tmp/tool.tgz\n",
+	HowToFix: "Delete the files in the same instruction that creates them, or create them in an earlier stage and copy only what is kept.",
 	Severity: Warning,
 	Run: func(p *Pass) {
 		for _, st := range p.shippedStages() {

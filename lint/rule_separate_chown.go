@@ -13,6 +13,10 @@ var SeparateChown = &Rule{
 	Name:     "SeparateChown",
 	Doc:      "RUN chown/chmod on files an earlier COPY/ADD brought in stores them twice; use COPY --chown/--chmod",
 	URL:      docURL("SeparateChown"),
+	Why:      "A `RUN chown` or `chmod` on files a COPY brought in writes each changed file again into the RUN's layer: the files are stored twice.",
+	Bad:      "FROM debian:bookworm\nCOPY app /app\nRUN chown -R 1000:1000 /app\n",
+	Good:     "FROM debian:bookworm\nCOPY --chown=1000:1000 app /app\n",
+	HowToFix: "Use `COPY --chown=` or `COPY --chmod=`. The quick fix moves the owner or mode onto the COPY and drops the RUN when the RUN does nothing else; it is not applied by `--fix`, because `COPY --chown` does not change a destination directory that already exists the way `chown -R` does.",
 	Severity: Warning,
 	Run: func(p *Pass) {
 		for _, st := range p.shippedStages() {

@@ -15,6 +15,8 @@ var WastedBytes = &Rule{
 	Name:       "WastedBytes",
 	Doc:        "a layer stores files that a later instruction deletes or overwrites (measured in the image)",
 	URL:        docURL("WastedBytes"),
+	Why:        "A file that a later instruction deletes or overwrites is no longer visible, but its bytes stay in the layer that stored it and ship with the image. Measured in the image, this counts every such file, whatever deleted it.",
+	HowToFix:   "Delete the files in the instruction that creates them, or create them in an earlier stage and copy only what is kept.",
 	Severity:   Warning,
 	NeedsImage: true,
 	Settings: []Setting{{Name: "threshold", Default: "100kB",

@@ -7,6 +7,11 @@ var YumCacheKept = &Rule{
 	Name:     "YumCacheKept",
 	Doc:      "yum/dnf/zypper install without a clean in the same RUN keeps metadata and packages in the layer",
 	URL:      docURL("YumCacheKept"),
+	Why:      "yum, dnf and zypper keep repository metadata and downloaded packages in /var/cache; without a clean in the same RUN they stay in the layer.",
+	Bad:      "FROM rockylinux:9\nRUN dnf install -y git\n",
+	Good:     "FROM rockylinux:9\nRUN dnf install -y git && dnf clean all\n",
+	HowToFix: "End the same RUN with `yum clean all`, `dnf clean all` or `zypper clean -a`, or use a cache mount at /var/cache/dnf.",
+	Hadolint: []string{"DL3032", "DL3036", "DL3040"},
 	Severity: Warning,
 	Run: func(p *Pass) {
 		kinds := []string{"yum", "dnf", "zypper"}

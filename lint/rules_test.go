@@ -10,7 +10,12 @@ import (
 	"testing"
 )
 
-var wantRe = regexp.MustCompile(`^\s*#\s*want\s+(.*)$`)
+var (
+	wantRe = regexp.MustCompile(`^\s*#\s*want\s+(.*)$`)
+	// wantHere is a want at the end of a comment line, for findings on the
+	// comment itself (a pragma): "# layerlint ignore=X  # want "Rule"".
+	wantHere = regexp.MustCompile(`^\s*#.*\S\s+#\s*want\s+(".*)$`)
+)
 var wantName = regexp.MustCompile(`"([A-Za-z]+)"`)
 
 // TestRules runs every rule on testdata/src/<Rule>/*.Dockerfile and checks
@@ -60,6 +65,12 @@ func checkWants(t *testing.T, file string, opts ...Option) []Finding {
 	want := map[int][]string{}
 	lines := strings.Split(string(src), "\n")
 	for i, l := range lines {
+		if m := wantHere.FindStringSubmatch(l); m != nil {
+			for _, n := range wantName.FindAllStringSubmatch(m[1], -1) {
+				want[i+1] = append(want[i+1], n[1])
+			}
+			continue
+		}
 		m := wantRe.FindStringSubmatch(l)
 		if m == nil {
 			continue

@@ -9,7 +9,7 @@ FROM python:3.12-slim
 WORKDIR /srv
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
-COPY . .
-# Installing a named tool is not fed by the context.
+# Installing a named tool before the context comes in is the right order.
 RUN pip install --no-cache-dir gunicorn
+COPY . .
 COPY --from=web /app/dist /srv/static
