@@ -10,6 +10,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/pb"
@@ -82,6 +83,75 @@ func (offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt sou
 	return ref, "", dt, nil
 }
 
+// knownFalseAlarm reports a BuildKit warning that is wrong for the file:
+// SecretsUsedInArgOrEnv on a public key's fingerprint (ENV GPG_KEY
+// 7169605F...), an empty value or a path to a key file; WorkdirRelativePath on
+// a Windows path (C:\app) or on a variable from the base image, which
+// offline linting cannot know and expands to nothing.
+func knownFalseAlarm(df *Dockerfile, rule, detail string, loc *pb.Location) bool {
+	m := quoted.FindStringSubmatch(detail)
+	switch rule {
+	case linter.RuleWorkdirRelativePath.Name:
+		if strings.Contains(detail, `""`) {
+			return true
+		}
+		return m != nil && windowsPath.MatchString(m[1])
+	case linter.RuleSecretsUsedInArgOrEnv.Name:
+		if m == nil || loc == nil || len(loc.Ranges) == 0 {
+			return false
+		}
+		in := df.InstructionAt(int(loc.Ranges[0].Start.Line))
+		if in == nil {
+			return false
+		}
+		v, ok := argOrEnvValue(in, m[1])
+		if !ok {
+			return false
+		}
+		v = strings.Trim(v, `"'`)
+		name := strings.ToUpper(m[1])
+		switch {
+		case v == "":
+			return true // declared for run time, holds nothing
+		case fingerprint.MatchString(v) && (strings.Contains(name, "GPG") || strings.Contains(name, "PGP") || strings.Contains(name, "FINGERPRINT")):
+			return true
+		case strings.Contains(v, "/") && !strings.ContainsAny(v, " \t") && keyFile.MatchString(v):
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	windowsPath = regexp.MustCompile(`^(?:[A-Za-z]:[\\/]|\\\\)`)
+	// fingerprint is one or more OpenPGP key IDs or fingerprints (16, 40 or
+	// 64 hex digits): public by design.
+	fingerprint = regexp.MustCompile(`^(?:(?:0x)?(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})[\s,]*)+$`)
+	keyFile     = regexp.MustCompile(`\.(?:key|pem|crt|pub|asc|gpg)$`)
+)
+
+// argOrEnvValue returns the value an ENV or ARG instruction gives name.
+func argOrEnvValue(in *Instruction, name string) (string, bool) {
+	switch c := in.Parsed.(type) {
+	case *instructions.EnvCommand:
+		for _, kv := range c.Env {
+			if kv.Key == name {
+				return kv.Value, true
+			}
+		}
+	case *instructions.ArgCommand:
+		for _, kv := range c.Args {
+			if kv.Key == name {
+				if kv.Value == nil {
+					return "", true
+				}
+				return *kv.Value, true
+			}
+		}
+	}
+	return "", false
+}
+
 // quoted finds the first 'quoted' or "quoted" token in a BuildKit message, to
 // narrow a line-only warning to the word it talks about.
 var quoted = regexp.MustCompile(`['"]([^'"\s]+)['"]`)
@@ -109,6 +179,9 @@ func runBuildKitChecks(ctx context.Context, df *Dockerfile) (out []Finding, err 
 		return nil, fmt.Errorf("running buildkit checks on %s: %w", df.Name, err)
 	}
 	for _, w := range res.Warnings {
+		if knownFalseAlarm(df, w.RuleName, w.Detail, w.Location) {
+			continue
+		}
 		f := Finding{
 			Rule:     w.RuleName,
 			Severity: Warning,
