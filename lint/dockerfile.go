@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/layerlint/layerlint/internal/shell"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -83,6 +84,9 @@ func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
 			df, err = nil, &ParseError{File: name, Message: fmt.Sprintf("internal error parsing: %v", r), Err: ErrInternal}
 		}
 	}()
+	if i := binaryAt(src); i >= 0 {
+		return nil, &ParseError{File: name, Message: fmt.Sprintf("not a Dockerfile: binary data at byte %d", i), Err: ErrBinary}
+	}
 	res, err := parser.Parse(bytes.NewReader(src))
 	if err != nil {
 		pe := newParseError(name, err)
@@ -164,6 +168,24 @@ func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
 		df.Instructions = append(df.Instructions, in)
 	}
 	return df, nil
+}
+
+// binaryAt returns the offset of the first NUL byte or invalid UTF-8
+// sequence in the first 8 KiB of src, or -1: text editors and BuildKit see
+// such a file as binary.
+func binaryAt(src []byte) int {
+	head := src[:min(len(src), 8<<10)]
+	if i := bytes.IndexByte(head, 0); i >= 0 {
+		return i
+	}
+	for i := 0; i < len(head); {
+		r, n := utf8.DecodeRune(head[i:])
+		if r == utf8.RuneError && n == 1 && len(head)-i >= utf8.UTFMax {
+			return i
+		}
+		i += n
+	}
+	return -1
 }
 
 // isWindowsImage reports whether a base image is a Windows one, whose RUN

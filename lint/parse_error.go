@@ -18,6 +18,10 @@ var ErrNoInstructions = errors.New("file with no instructions")
 // treat it as a failure.
 var ErrInternal = errors.New("internal error")
 
+// ErrBinary is wrapped by the ParseError for a file that holds binary data
+// (a NUL byte or bytes that are not UTF-8): not a Dockerfile.
+var ErrBinary = errors.New("binary data")
+
 // ParseError reports a Dockerfile the parser rejects.
 type ParseError struct {
 	File string

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/layerlint/layerlint/layerdiff/load"
@@ -48,20 +49,28 @@ type options struct {
 	fix       bool
 	image     string
 	context   string
+	target    string
 	listRules bool
 	creds     string
+	stdin     io.Reader
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(runWithInput(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// run executes layerlint and returns the exit code.
+// run executes layerlint with no standard input and returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	var o options
+	return runWithInput(args, strings.NewReader(""), stdout, stderr)
+}
+
+// runWithInput executes layerlint, reading the Dockerfile named "-" from
+// stdin, and returns the exit code.
+func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	o := options{stdin: stdin}
 	code := exitClean
 	cmd := &cobra.Command{
-		Use:           "layerlint [flags] [Dockerfile...]",
+		Use:           "layerlint [flags] [Dockerfile...|-]",
 		Short:         "Lint Dockerfiles for cache-busting order and bloated layers",
 		Long:          helpText,
 		SilenceUsage:  true,
@@ -79,7 +88,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	f.StringSliceVar(&o.ignore, "ignore", nil, "rule to ignore (repeatable or comma-separated)")
 	f.BoolVar(&o.fix, "fix", false, "apply safe fixes in place")
 	f.StringVar(&o.image, "image", "", "image built from the Dockerfile (archive path, oci:DIR, docker://REF, ...): findings gain measured bytes and the image-only rules run (default: image in the config)")
-	f.StringVar(&o.context, "context", "", "build context directory (default: context in the config)")
+	f.StringVar(&o.context, "context", "", "build context directory (default: context in the config); CacheBustingCopy's reorder fix needs it")
+	f.StringVar(&o.target, "target", "", "the stage the image is built from (docker build --target): bloat rules look at it instead of every leaf stage (default: target in the config)")
 	f.BoolVar(&o.listRules, "list-rules", false, "list the rules and exit")
 	f.StringVar(&o.creds, "creds", "", "USER:PASSWORD for the registry of --image (default: $"+source.EnvCredentials+", then the Docker config)")
 	cmd.SetArgs(args)
@@ -109,6 +119,9 @@ func lintFiles(ctx context.Context, o options, files []string, stdout, stderr io
 	if len(files) == 0 {
 		files = []string{"Dockerfile"}
 	}
+	if o.fix && slices.Contains(files, "-") {
+		return exitBadInput, errors.New("--fix: cannot fix standard input in place")
+	}
 	if o.image != "" && len(files) > 1 {
 		return exitBadInput, fmt.Errorf("--image: an image is built from one Dockerfile, got %d (set image: in each directory's .layerlint.yaml instead)", len(files))
 	}
@@ -126,7 +139,11 @@ func lintFiles(ctx context.Context, o options, files []string, stdout, stderr io
 	for _, file := range files {
 		cfg := explicit
 		if cfg == nil {
-			c, _, err := lint.LoadConfig(file)
+			where := file
+			if file == "-" {
+				where = "Dockerfile" // the working directory's configuration
+			}
+			c, _, err := lint.LoadConfig(where)
 			if err != nil {
 				fmt.Fprintln(stderr, source.Redact(err.Error()))
 				code = exitBadInput
@@ -177,11 +194,13 @@ func thresholdFor(flag string, cfg *lint.Config) (lint.Severity, error) {
 	return s, nil
 }
 
-// lintFile parses and lints one file, applying safe fixes with --fix.
+// lintFile parses and lints one file ("-" is standard input), applying
+// safe fixes with --fix until none applies (two fixes that edit the same
+// place apply in turn).
 func lintFile(ctx context.Context, file string, cfg *lint.Config, o options) ([]lint.Finding, error) {
-	src, err := os.ReadFile(file)
+	src, err := readDockerfile(file, o.stdin)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot read: %w", file, errors.Unwrap(err))
+		return nil, err
 	}
 	df, err := lint.ParseDockerfile(file, src)
 	if err != nil {
@@ -193,6 +212,9 @@ func lintFile(ctx context.Context, file string, cfg *lint.Config, o options) ([]
 		cfg = &c
 	}
 	opts := []lint.Option{lint.WithConfig(cfg), lint.WithIgnore(o.ignore...)}
+	if o.target != "" {
+		opts = append(opts, lint.WithTarget(o.target))
+	}
 	image := o.image
 	if image == "" {
 		image = cfg.Image
@@ -213,21 +235,51 @@ func lintFile(ctx context.Context, file string, cfg *lint.Config, o options) ([]
 	if err != nil || !o.fix {
 		return found, err
 	}
-	fixed, n := lint.ApplyFixes(df, found)
-	if n == 0 {
+	fixed := df
+	for round := 0; round < maxFixRounds; round++ {
+		out, n := lint.ApplyFixes(fixed, found)
+		if n == 0 {
+			break
+		}
+		// Never write a fix that breaks the file.
+		next, err := lint.ParseDockerfile(file, out)
+		if err != nil {
+			return nil, fmt.Errorf("%s: fixes would make the file unparseable, left unchanged: %w", file, err)
+		}
+		fixed = next
+		// The image was built from the file before the fixes: its
+		// measurements no longer line up, so the fixed file is linted
+		// without them.
+		if found, err = lint.Run(ctx, fixed, opts...); err != nil {
+			return nil, err
+		}
+	}
+	if fixed == df {
 		return found, nil
 	}
-	// Never write a fix that breaks the file.
-	df2, err := lint.ParseDockerfile(file, fixed)
-	if err != nil {
-		return nil, fmt.Errorf("%s: fixes would make the file unparseable, left unchanged: %w", file, err)
-	}
-	if err := writeAtomic(file, fixed); err != nil {
+	if err := writeAtomic(file, fixed.Source); err != nil {
 		return nil, err
 	}
-	// The image was built from the file before the fixes: its measurements
-	// no longer line up, so the fixed file is linted without them.
-	return lint.Run(ctx, df2, opts...)
+	return found, nil
+}
+
+// maxFixRounds bounds --fix's re-lint-and-fix rounds.
+const maxFixRounds = 5
+
+// readDockerfile reads a Dockerfile, or standard input for "-".
+func readDockerfile(file string, stdin io.Reader) ([]byte, error) {
+	if file == "-" {
+		src, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("-: cannot read standard input: %w", err)
+		}
+		return src, nil
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot read: %w", file, errors.Unwrap(err))
+	}
+	return src, nil
 }
 
 // loadOptions reads layers through layerdiff's listing cache, as layerdiff

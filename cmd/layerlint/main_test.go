@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -74,6 +75,7 @@ func TestExitCodes(t *testing.T) {
 	bad := write("bad.Dockerfile", "FROM alpine:3.20\nCOPY onlyone\n")
 	empty := write("empty.Dockerfile", "# nothing\n")
 	info := write("info.Dockerfile", "FROM golang:1.22\nRUN go build ./...\n")
+	binary := write("binary.Dockerfile", "FROM alpine\n\x00\x01\x02ELF")
 	tests := []struct {
 		args   []string
 		code   int
@@ -83,6 +85,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{bad}, exitBadInput, bad + ":2: COPY requires at least two arguments"},
 		{[]string{empty}, exitBadInput, empty + ": no instructions"},
 		{[]string{filepath.Join(dir, "missing")}, exitBadInput, "cannot read"},
+		{[]string{binary}, exitBadInput, binary + ": not a Dockerfile: binary data at byte 12"},
+		{[]string{"--fix", "-"}, exitBadInput, "--fix: cannot fix standard input in place"},
 		{[]string{info}, exitClean, ""},
 		{[]string{"--failure-threshold", "info", info}, exitFindings, ""},
 		{[]string{"--failure-threshold", "info", "--ignore", "CacheMountSuggested", info}, exitClean, ""},
@@ -199,5 +203,111 @@ func TestPreCommitHook(t *testing.T) {
 		if re.MatchString(name) != want {
 			t.Errorf("files pattern on %q = %v, want %v", name, !want, want)
 		}
+	}
+}
+
+// TestStdin lints a Dockerfile read from standard input, named "-" in the
+// findings, as hadolint users pipe it.
+func TestStdin(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := runWithInput([]string{"-"}, strings.NewReader("FROM alpine:3.20\nRUN apk add curl\n"), &out, &errb)
+	if code != exitFindings || !strings.HasPrefix(out.String(), "-:2:9: warning: apk add without --no-cache") {
+		t.Errorf("exit %d, out %q, stderr %q", code, out.String(), errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	code = runWithInput([]string{"-"}, strings.NewReader("\x7fELF\x02\x01\x01\x00"), &out, &errb)
+	if code != exitBadInput || strings.TrimSpace(errb.String()) != "-: not a Dockerfile: binary data at byte 7" || out.Len() != 0 {
+		t.Errorf("binary stdin: exit %d, out %q, stderr %q", code, out.String(), errb.String())
+	}
+}
+
+// TestHadolintConfig checks that .hadolint.yaml's ignored list turns off
+// the rules its codes map to, and only those.
+func TestHadolintConfig(t *testing.T) {
+	dir := t.TempDir()
+	df := filepath.Join(dir, "sub", "Dockerfile")
+	if err := os.MkdirAll(filepath.Dir(df), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(df, []byte("FROM python:3.12\nRUN apt-get update && apt-get install -y curl\nRUN pip install flask\n"), 0o644)
+	rules := func() []string {
+		var out, errb bytes.Buffer
+		run([]string{"--format", "json", df}, &out, &errb)
+		var doc struct {
+			Findings []struct{ Rule string } `json:"findings"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+			t.Fatalf("%v: %s %s", err, out.String(), errb.String())
+		}
+		var got []string
+		for _, f := range doc.Findings {
+			got = append(got, f.Rule)
+		}
+		return got
+	}
+	if got := strings.Join(rules(), ","); got != "AptListsNotRemoved,AptInstallRecommends,PipCacheKept" {
+		t.Fatalf("without .hadolint.yaml: %s", got)
+	}
+	// Found upward from the Dockerfile; DL3008 maps to nothing and is
+	// hadolint's alone.
+	os.WriteFile(filepath.Join(dir, ".hadolint.yaml"), []byte("ignored:\n  - DL3009\n  - DL3042\n  - DL3008\ntrustedRegistries: [docker.io]\n"), 0o644)
+	if got := strings.Join(rules(), ","); got != "AptInstallRecommends" {
+		t.Errorf("with .hadolint.yaml ignoring DL3009 and DL3042: %s", got)
+	}
+}
+
+// TestFixReorder runs --fix with --context on a copy of a reorder case:
+// CacheBustingCopy's two fixes on one COPY apply in turn, and the file ends
+// up as lint/testdata/reorder/vue/Dockerfile.fixed.
+func TestFixReorder(t *testing.T) {
+	dir := t.TempDir()
+	src := "../../lint/testdata/reorder/vue"
+	for _, name := range []string{"Dockerfile", "package.json", "yarn.lock", "main.js"} {
+		copyFile(t, filepath.Join(src, name), filepath.Join(dir, name))
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"--fix", "--ignore", "NpmCacheKept", "--context", dir, filepath.Join(dir, "Dockerfile")}, &out, &errb)
+	if code != exitClean {
+		t.Fatalf("exit %d: %s %s", code, out.String(), errb.String())
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "Dockerfile"))
+	want, _ := os.ReadFile(filepath.Join(src, "Dockerfile.fixed"))
+	if string(got) != string(want) {
+		t.Errorf("fixed:\n%s\nwant:\n%s", got, want)
+	}
+	if strings.Contains(out.String(), "CacheBustingCopy") {
+		t.Errorf("CacheBustingCopy still reported after --fix:\n%s", out.String())
+	}
+}
+
+// TestTarget checks --target: the bloat rules look at the target stage
+// and what it is built on, not at the other leaf stages.
+func TestTarget(t *testing.T) {
+	dir := t.TempDir()
+	df := filepath.Join(dir, "Dockerfile")
+	os.WriteFile(df, []byte("FROM python:3.12 AS base\nRUN pip install flask\nFROM base AS full\nRUN pip install numpy\nFROM base AS light\nRUN pip install click\n"), 0o644)
+	lines := func(args ...string) string {
+		var out, errb bytes.Buffer
+		run(append([]string{"--format", "json"}, append(args, df)...), &out, &errb)
+		var doc struct {
+			Findings []struct {
+				Rule string
+				Line int
+			} `json:"findings"`
+		}
+		json.Unmarshal(out.Bytes(), &doc)
+		var got []string
+		for _, f := range doc.Findings {
+			got = append(got, f.Rule+"@"+strconv.Itoa(f.Line))
+		}
+		return strings.Join(got, " ")
+	}
+	// Both published stages (full and light) and their base are checked.
+	if got := lines(); got != "PipCacheKept@2 PipCacheKept@4 PipCacheKept@6" {
+		t.Errorf("leaf stages: %s", got)
+	}
+	if got := lines("--target", "light"); got != "PipCacheKept@2 PipCacheKept@6" {
+		t.Errorf("--target light: %s", got)
 	}
 }
