@@ -25,7 +25,9 @@ var LargeLayer = &Rule{
 			if !ok || f.Size <= threshold {
 				continue
 			}
-			p.reportBytes(in.FirstLineRange(p.Dockerfile), nil, &f.Size,
+			// The size is in the message, not in Bytes: splitting the layer
+			// saves none of it.
+			p.Reportf(in.FirstLineRange(p.Dockerfile), nil,
 				"this %s adds a %s layer, over the %s threshold; split it so that what changes often gets a layer of its own, or build in an earlier stage and copy only the result",
 				strings.ToUpper(in.Command), layerdiff.FormatSize(f.Size), layerdiff.FormatSize(threshold))
 		}

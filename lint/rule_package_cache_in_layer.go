@@ -10,16 +10,20 @@ import (
 
 // cacheAdvice says how to keep each package manager's cache out of a layer.
 var cacheAdvice = map[string]string{
-	"apt":    "rm -rf /var/lib/apt/lists/* /var/cache/apt/* in the same RUN",
-	"apk":    "apk add --no-cache",
-	"pip":    "pip install --no-cache-dir",
-	"npm":    "npm cache clean --force in the same RUN",
-	"yarn":   "yarn cache clean in the same RUN",
-	"yum":    "yum clean all in the same RUN",
-	"dnf":    "dnf clean all in the same RUN",
-	"zypper": "zypper clean --all in the same RUN",
-	"go":     "a cache mount (RUN --mount=type=cache,target=/root/.cache/go-build)",
-	"cargo":  "a cache mount (RUN --mount=type=cache,target=/usr/local/cargo/registry)",
+	"apt-lists": "rm -rf /var/lib/apt/lists/* in the same RUN",
+	"apt":       "apt-get clean in the same RUN",
+	"apk":       "apk add --no-cache",
+	"pip":       "pip install --no-cache-dir",
+	"npm":       "npm cache clean --force in the same RUN",
+	"yarn":      "yarn cache clean in the same RUN",
+	"yum":       "yum clean all in the same RUN",
+	"dnf":       "dnf clean all in the same RUN",
+	"zypper":    "zypper clean --all in the same RUN",
+	"pnpm":      "a cache mount (RUN --mount=type=cache,target=/root/.local/share/pnpm/store)",
+	"bun":       "bun pm cache rm in the same RUN",
+	"composer":  "composer clear-cache in the same RUN",
+	"go":        "a cache mount (RUN --mount=type=cache,target=/root/.cache/go-build)",
+	"cargo":     "a cache mount (RUN --mount=type=cache,target=/usr/local/cargo/registry)",
 }
 
 // PackageCacheInLayer flags a layer that keeps package-manager caches (apt
