@@ -23,13 +23,46 @@ type created struct {
 func (c created) download() bool { return c.kind == shell.Download }
 
 // walkStage calls visit for each instruction of st with the paths created by
-// earlier instructions and the working directory, then records what the
-// instruction itself creates.
+// earlier instructions and the working directory. The walk is worked out
+// once per stage and shared by the rules that need it.
 func walkStage(st *Stage, visit func(in *Instruction, earlier []created, workdir string)) {
+	w := st.df.stageWalk(st)
+	for i, in := range st.Instructions {
+		visit(in, w.made[:w.before[i]:w.before[i]], w.workdir[i])
+	}
+}
+
+// stageWalk is what walkStage visits: every path the stage's instructions
+// create in order, and for each instruction how many came before it and its
+// working directory.
+type stageWalk struct {
+	made    []created
+	before  []int
+	workdir []string
+}
+
+// stageWalk returns the walk of st, working it out on first use.
+func (df *Dockerfile) stageWalk(st *Stage) *stageWalk {
+	df.mu.Lock()
+	defer df.mu.Unlock()
+	if w, ok := df.walks[st]; ok {
+		return w
+	}
+	if df.walks == nil {
+		df.walks = map[*Stage]*stageWalk{}
+	}
+	w := walk(st)
+	df.walks[st] = w
+	return w
+}
+
+// walk follows a stage's WORKDIR and records what each instruction creates.
+func walk(st *Stage) *stageWalk {
+	w := &stageWalk{}
 	workdir := "/"
-	var made []created
 	for _, in := range st.Instructions {
-		visit(in, made, workdir)
+		w.before = append(w.before, len(w.made))
+		w.workdir = append(w.workdir, workdir)
 		switch in.Command {
 		case "workdir":
 			if len(in.Args) > 0 {
@@ -56,14 +89,15 @@ func walkStage(st *Stage, visit func(in *Instruction, earlier []created, workdir
 				if strings.HasSuffix(dest, "/") && !isDir {
 					p = path.Join(d, path.Base(s))
 				}
-				made = append(made, created{path: p, in: in, kind: kind})
+				w.made = append(w.made, created{path: p, in: in, kind: kind})
 			}
 		case "run":
 			if in.Script != nil {
-				made = append(made, runCreates(in, workdir)...)
+				w.made = append(w.made, runCreates(in, workdir)...)
 			}
 		}
 	}
+	return w
 }
 
 // runCreates lists the paths a RUN's commands create and leave in its layer:

@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/layerlint/layerlint/internal/shell"
@@ -33,6 +34,9 @@ type Dockerfile struct {
 	lineStarts []int
 	// args holds the global ARGs' defaults.
 	args argEnv
+	// mu guards walks, the stages' walks worked out on first use.
+	mu    sync.Mutex
+	walks map[*Stage]*stageWalk
 }
 
 // Stage is one FROM and the instructions that follow it.
@@ -48,6 +52,8 @@ type Stage struct {
 	From *Instruction
 	// Instructions are the stage's instructions after FROM.
 	Instructions []*Instruction
+
+	df *Dockerfile
 }
 
 // Instruction is one Dockerfile instruction with its source range.
@@ -141,7 +147,7 @@ func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
 		case in.Command == "from":
 			st := stages[len(df.Stages)]
 			base := df.expandArgs(st.BaseName)
-			cur = &Stage{Index: len(df.Stages), Name: strings.ToLower(st.Name), Base: base, From: in}
+			cur = &Stage{Index: len(df.Stages), Name: strings.ToLower(st.Name), Base: base, From: in, df: df}
 			df.Stages = append(df.Stages, cur)
 			p, ok := posix[strings.ToLower(base)]
 			curPosix = ok && p || !ok && !isWindowsImage(base)

@@ -48,6 +48,13 @@ var wrappers = map[string]wrapper{
 // when the command has no program. A wrapper with no command after it is the
 // program.
 func (c Command) ProgramIndex() int {
+	if c.settled {
+		return c.progIdx
+	}
+	return c.programIndex()
+}
+
+func (c Command) programIndex() int {
 	last := -1
 	i := 0
 	for i < len(c.Words) {
@@ -151,6 +158,13 @@ func (c Command) Arg(text string) (Word, bool) {
 // DIR), as the program's documented options say. After "--" every argument
 // is an operand.
 func (c Command) Operands() []Word {
+	if c.settled {
+		return c.operands
+	}
+	return c.operandsOf()
+}
+
+func (c Command) operandsOf() []Word {
 	args := c.Args()
 	values := valueFlags(c.Program())
 	var out []Word

@@ -38,6 +38,19 @@ type Command struct {
 	// and nested scripts around the command: a cd at one depth does not move
 	// the commands outside it.
 	Depth int
+
+	// Rules ask for the program and the operands many times: the parser
+	// works them out once (see settle).
+	settled  bool
+	progIdx  int
+	operands []Word
+}
+
+// settle works out the program's index and the operands once.
+func (c *Command) settle() {
+	c.progIdx = c.programIndex()
+	c.operands = c.operandsOf()
+	c.settled = true
 }
 
 // Word is one shell word with quotes and escapes removed. Start and End are
@@ -190,6 +203,7 @@ func (p *parser) run(depth int) []Command {
 	flush := func(op string) {
 		if len(cur.Words) > 0 || len(cur.Redirects) > 0 || len(cur.Heredocs) > 0 {
 			cur.Op = op
+			cur.settle()
 			cmds = append(cmds, cur)
 			for _, d := range curDocs {
 				pending = append(pending, pendingDoc{len(cmds) - 1, d})
