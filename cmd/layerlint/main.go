@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/layerlint/layerlint/layerdiff/load"
 	"github.com/layerlint/layerlint/layerdiff/source"
@@ -133,50 +135,86 @@ func lintFiles(ctx context.Context, o options, files []string, stdout, stderr io
 		}
 		explicit = c
 	}
+	// Files are linted in parallel (--fix edits them one at a time) and
+	// reported in the order given.
+	results := make([]fileResult, len(files))
+	workers := runtime.GOMAXPROCS(0)
+	if o.fix {
+		workers = 1
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = lintOne(ctx, files[i], explicit, o)
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	code := exitClean
+	failing := false
 	var all []lint.Finding
-	threshold := lint.Warning
-	for _, file := range files {
-		cfg := explicit
-		if cfg == nil {
-			where := file
-			if file == "-" {
-				where = "Dockerfile" // the working directory's configuration
-			}
-			c, _, err := lint.LoadConfig(where)
-			if err != nil {
-				fmt.Fprintln(stderr, source.Redact(err.Error()))
-				code = exitBadInput
-				continue
-			}
-			cfg = c
+	for _, r := range results {
+		if r.usage != nil {
+			return exitBadInput, r.usage
 		}
-		t, err := thresholdFor(o.threshold, cfg)
-		if err != nil {
-			return exitBadInput, err
-		}
-		threshold = t
-		found, err := lintFile(ctx, file, cfg, o)
-		if err != nil {
-			fmt.Fprintln(stderr, source.Redact(err.Error()))
+		if r.err != nil {
+			fmt.Fprintln(stderr, source.Redact(r.err.Error()))
 			code = exitBadInput
 			continue
 		}
-		all = append(all, found...)
+		all = append(all, r.found...)
+		for _, f := range r.found {
+			failing = failing || r.threshold != lint.Off && f.Severity >= r.threshold
+		}
 	}
 	color := o.format == "text" && isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
 	if err := write(stdout, all, color); err != nil {
 		return exitBadInput, fmt.Errorf("writing output: %w", err)
 	}
-	if code == exitClean && threshold != lint.Off {
-		for _, f := range all {
-			if f.Severity >= threshold {
-				code = exitFindings
-				break
-			}
-		}
+	if code == exitClean && failing {
+		code = exitFindings
 	}
 	return code, nil
+}
+
+// fileResult is what linting one file gives: its findings and the failure
+// threshold that applies to them, an error about the file, or a usage error
+// that stops the run.
+type fileResult struct {
+	found     []lint.Finding
+	threshold lint.Severity
+	err       error
+	usage     error
+}
+
+// lintOne loads the file's configuration (unless one was given) and lints it.
+func lintOne(ctx context.Context, file string, explicit *lint.Config, o options) fileResult {
+	cfg := explicit
+	if cfg == nil {
+		where := file
+		if file == "-" {
+			where = "Dockerfile" // the working directory's configuration
+		}
+		c, _, err := lint.LoadConfig(where)
+		if err != nil {
+			return fileResult{err: err}
+		}
+		cfg = c
+	}
+	t, err := thresholdFor(o.threshold, cfg)
+	if err != nil {
+		return fileResult{usage: err}
+	}
+	found, err := lintFile(ctx, file, cfg, o)
+	return fileResult{found: found, threshold: t, err: err}
 }
 
 func thresholdFor(flag string, cfg *lint.Config) (lint.Severity, error) {
