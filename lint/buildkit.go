@@ -91,6 +91,15 @@ func (offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt sou
 func knownFalseAlarm(df *Dockerfile, rule, detail string, loc *pb.Location) bool {
 	m := quoted.FindStringSubmatch(detail)
 	switch rule {
+	case linter.RuleUndefinedVar.Name:
+		// Offline, the base image's ENV is unknown: a variable it sets
+		// ($GOPATH, $NB_UID, $HOME) looks undefined. Only a stage whose
+		// chain starts FROM scratch is known whole.
+		if loc == nil || len(loc.Ranges) == 0 {
+			return false
+		}
+		in := df.InstructionAt(int(loc.Ranges[0].Start.Line))
+		return in == nil || in.Stage == nil || !builtFromScratch(df, in.Stage)
 	case linter.RuleWorkdirRelativePath.Name:
 		if strings.Contains(detail, `""`) {
 			return true
@@ -129,6 +138,17 @@ var (
 	fingerprint = regexp.MustCompile(`^(?:(?:0x)?(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})[\s,]*)+$`)
 	keyFile     = regexp.MustCompile(`\.(?:key|pem|crt|pub|asc|gpg)$`)
 )
+
+// builtFromScratch reports whether a stage's chain of FROMs ends at scratch,
+// so that every variable it sees is set in the Dockerfile.
+func builtFromScratch(df *Dockerfile, st *Stage) bool {
+	for _, s := range df.chain(st) {
+		if strings.EqualFold(s.Base, "scratch") {
+			return true
+		}
+	}
+	return false
+}
 
 // argOrEnvValue returns the value an ENV or ARG instruction gives name.
 func argOrEnvValue(in *Instruction, name string) (string, bool) {

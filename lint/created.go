@@ -17,6 +17,19 @@ type created struct {
 	kind shell.PathKind
 	// word is where the RUN names the path; zero for COPY and ADD.
 	word shell.Word
+	// glob is true when path is a pattern (COPY package*.json ./): it
+	// names the files that match it.
+	glob bool
+}
+
+// matches reports whether the absolute path p is the created path, or one
+// of the files a glob names.
+func (c created) matches(p string) bool {
+	if !c.glob {
+		return p == c.path
+	}
+	ok, err := path.Match(c.path, p)
+	return err == nil && ok
 }
 
 // download reports whether the path is a file fetched over the network.
@@ -81,15 +94,20 @@ func walk(st *Stage) *stageWalk {
 					kind = shell.Download
 				}
 				// A file copied into a directory (COPY a.txt /dir/) lands at
-				// /dir/a.txt; a directory's contents (COPY src/ /dir/) at /dir.
-				isDir := strings.HasSuffix(s, "/") || s == "." || strings.ContainsAny(s, "*?")
-				if isDir {
+				// /dir/a.txt; a directory's contents (COPY src/ /dir/) at
+				// /dir; the files a glob matches (COPY *.json ./) each in
+				// the directory.
+				isDir := strings.HasSuffix(s, "/") || s == "."
+				glob := strings.ContainsAny(path.Base(s), "*?[")
+				switch {
+				case isDir:
 					kind = shell.Tree
-				}
-				if strings.HasSuffix(dest, "/") && !isDir {
+				case glob:
+					p = path.Join(d, path.Base(s))
+				case strings.HasSuffix(dest, "/"):
 					p = path.Join(d, path.Base(s))
 				}
-				w.made = append(w.made, created{path: p, in: in, kind: kind})
+				w.made = append(w.made, created{path: p, in: in, kind: kind, glob: glob && !isDir})
 			}
 		case "run":
 			if in.Script != nil {
@@ -154,7 +172,7 @@ func cacheFills(c shell.Command) []string {
 			kinds = append(kinds, "apt")
 		}
 	case "apk":
-		if sub := c.Subcommand(); (sub == "add" || sub == "update" || sub == "upgrade") && !c.HasArg("--no-cache") {
+		if sub := c.Subcommand(); (sub == "add" || sub == "update" || sub == "upgrade") && !c.HasArg("--no-cache", "--no-network") {
 			kinds = append(kinds, "apk")
 		}
 	case "yum", "dnf", "microdnf", "dnf5", "tdnf":

@@ -19,7 +19,9 @@ var ApkCacheKept = &Rule{
 					continue
 				}
 				for _, c := range in.Script.Commands {
-					if c.Program() != "apk" || c.Subcommand() != "add" || c.HasArg("--no-cache") {
+					// --no-network installs from what is already there
+					// (docker-library's runtime deps): it fetches no index.
+					if c.Program() != "apk" || c.Subcommand() != "add" || c.HasArg("--no-cache", "--no-network") {
 						continue
 					}
 					add, _ := c.Arg("add")

@@ -22,7 +22,9 @@ var AptUpdateWithoutInstall = &Rule{
 	Severity: Warning,
 	Run: func(p *Pass) {
 		for _, in := range p.Dockerfile.Instructions {
-			if in.Script == nil || mountsCache(in, "apt-lists") {
+			// An index kept in a cache mount, or removed again, is not
+			// cached in the layer.
+			if in.Script == nil || mountsCache(in, "apt-lists") || removesCache(in.Script, "apt-lists") || aptDistCleans(in.Script) {
 				continue
 			}
 			var update *shell.Command

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/layerlint/layerlint/internal/shell"
 )
@@ -34,7 +35,7 @@ var CacheMountSuggested = &Rule{
 				p.Reportf(p.CommandRange(c), &Fix{
 					Title: "Add" + mount,
 					Edits: []TextEdit{{StartLine: kwEnd.Line, StartCol: kwEnd.Col, EndLine: kwEnd.Line, EndCol: kwEnd.Col, NewText: mount}},
-				}, "`%s` downloads into %s on every rebuild; RUN%s keeps that cache across builds and out of the image",
+				}, "`%s` starts from an empty %s on every rebuild; RUN%s keeps that cache across builds and out of the image",
 					commandText(c), target, mount)
 				break
 			}
@@ -42,27 +43,33 @@ var CacheMountSuggested = &Rule{
 	},
 }
 
-// cacheTarget returns where a dependency tool keeps its download or build
-// cache.
+// cacheTarget returns where a build tool keeps its download or build cache.
+// A step whose purpose is to fill a layer with the dependencies (go mod
+// download, cargo fetch, mvn dependency:go-offline, gradle dependencies) is
+// not one: the later steps read that layer, and a cache mount on it alone
+// would leave them without.
 func cacheTarget(c shell.Command) (string, bool) {
+	sub := c.Subcommand()
 	switch c.Program() {
 	case "go":
-		switch c.Subcommand() {
+		switch sub {
 		case "build", "install", "test":
 			return "/root/.cache/go-build", true
-		case "mod":
-			if c.HasArg("download") {
-				return "/go/pkg/mod", true
-			}
 		}
 	case "cargo":
-		if s := c.Subcommand(); s == "build" || s == "fetch" || s == "install" {
+		if sub == "build" || sub == "install" {
 			return "/usr/local/cargo/registry", true
 		}
 	case "mvn", "mvnw":
-		return "/root/.m2", c.Subcommand() != ""
+		if strings.HasPrefix(sub, "dependency:") {
+			return "", false
+		}
+		return "/root/.m2", sub != ""
 	case "gradle", "gradlew":
-		return "/root/.gradle", c.Subcommand() != ""
+		if sub == "dependencies" || sub == "--refresh-dependencies" {
+			return "", false
+		}
+		return "/root/.gradle", sub != ""
 	}
 	return "", false
 }

@@ -26,13 +26,20 @@ var RemovedInLaterLayer = &Rule{
 				if in.Script == nil || len(earlier) == 0 {
 					return
 				}
+				// Directories where an install or a build of this RUN ran
+				// before the deletion: it may have made what is deleted
+				// there (npm ci's node_modules in a copied directory).
+				var generated []string
 				shell.Walk(in.Script, workdir, func(c shell.Command, cwd string) {
+					if _, ok := dependencyInstall(c); ok || builders[c.Program()] {
+						generated = append(generated, cwd)
+					}
 					for _, d := range c.Deletes() {
 						target := shell.Resolve(cwd, d.Text)
 						if target == "" || strings.Contains(d.Text, "$") || underMount(in, target) {
 							continue
 						}
-						e, ok := lastCreated(earlier, st, target)
+						e, ok := lastCreated(earlier, st, target, generated)
 						if !ok {
 							continue
 						}
@@ -52,15 +59,33 @@ var RemovedInLaterLayer = &Rule{
 // download), a path inside it. Empty files and directories (touch, mkdir)
 // hold no bytes, and what lies below an archive's extraction directory is
 // not known.
-func lastCreated(earlier []created, st *Stage, target string) (created, bool) {
+func lastCreated(earlier []created, st *Stage, target string, generated []string) (created, bool) {
 	for i := len(earlier) - 1; i >= 0; i-- {
 		e := earlier[i]
 		if e.in.Stage != st || e.kind == shell.Empty {
 			continue
 		}
-		if target == e.path || holds(target, e.path) || (e.kind == shell.Tree || e.kind == shell.Download) && holds(e.path, target) {
+		if e.matches(target) || holds(target, e.path) ||
+			(e.kind == shell.Tree || e.kind == shell.Download) && holds(e.path, target) && !underAny(target, generated) {
 			return e, true
 		}
 	}
 	return created{}, false
+}
+
+// underAny reports whether p is at or below one of dirs.
+func underAny(p string, dirs []string) bool {
+	for _, d := range dirs {
+		if d != "" && (p == d || strings.HasPrefix(p, d+"/") || d == "/") {
+			return true
+		}
+	}
+	return false
+}
+
+// builders are programs that write build output where they run.
+var builders = map[string]bool{
+	"make": true, "cmake": true, "ninja": true, "go": true, "cargo": true, "mvn": true, "mvnw": true, "gradle": true,
+	"gradlew": true, "npm": true, "yarn": true, "pnpm": true, "bun": true, "npx": true, "pip": true, "pip3": true,
+	"python": true, "python3": true, "composer": true, "bundle": true, "dotnet": true, "tsc": true, "configure": true,
 }

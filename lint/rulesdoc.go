@@ -45,9 +45,10 @@ func RulesMarkdown() []byte {
 		}
 	}
 	b.WriteString("\n## BuildKit checks\n\nBuildKit's own build checks run in-process (offline) and are reported under their BuildKit names.\n")
-	b.WriteString("`# check=skip=Name` in the Dockerfile turns one off. Two known false alarms are dropped: SecretsUsedInArgOrEnv\n")
-	b.WriteString("on public key fingerprints (`ENV GPG_KEY 7169605F62C751356D054A26A821E680E5FA6305`), and WorkdirRelativePath\n")
-	b.WriteString("on Windows paths (`WORKDIR C:\\\\app`).\n\n| Check | Hadolint | Description |\n|---|---|---|\n")
+	b.WriteString("`# check=skip=Name` in the Dockerfile turns one off. Known false alarms are dropped: SecretsUsedInArgOrEnv on\n")
+	b.WriteString("public key fingerprints (`ENV GPG_KEY 7169605F62C751356D054A26A821E680E5FA6305`), empty values and key-file paths;\n")
+	b.WriteString("WorkdirRelativePath on Windows paths (`WORKDIR C:\\\\app`); and UndefinedVar in a stage built on an image, whose\n")
+	b.WriteString("ENV offline linting cannot see (`$GOPATH`, `$NB_UID`).\n\n| Check | Hadolint | Description |\n|---|---|---|\n")
 	codes := map[string][]string{}
 	for _, m := range HadolintMapping() {
 		codes[m[1]] = append(codes[m[1]], m[0])

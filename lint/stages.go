@@ -1,6 +1,8 @@
 package lint
 
 import (
+	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -56,29 +58,51 @@ func (df *Dockerfile) StageNamed(name string) *Stage {
 	return nil
 }
 
-// chain returns st and the stages it is built FROM, transitively.
+// chain returns st and the stages it is built FROM, transitively. A base
+// named with a variable that has no default (FROM base-${TARGETARCH}) may be
+// any earlier stage its pattern matches: all of them are in the chain.
 func (df *Dockerfile) chain(st *Stage) []*Stage {
 	var out []*Stage
 	seen := map[*Stage]bool{}
-	for st != nil && !seen[st] {
-		seen[st] = true
-		out = append(out, st)
-		st = df.stageBefore(st, st.Base)
+	todo := []*Stage{st}
+	for len(todo) > 0 {
+		s := todo[0]
+		todo = todo[1:]
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		out = append(out, s)
+		todo = append(todo, df.stagesBefore(s, s.Base)...)
 	}
 	return out
 }
 
-// stageBefore returns the stage named ref that is defined before st (FROM
-// and --from only see earlier stages), or nil when ref is an image.
-func (df *Dockerfile) stageBefore(st *Stage, ref string) *Stage {
+// stagesBefore returns the stages defined before st that ref names: one by
+// name or index, or, when ref holds a variable without a default, every
+// stage whose name fits the rest of it.
+func (df *Dockerfile) stagesBefore(st *Stage, ref string) []*Stage {
 	ref = strings.ToLower(ref)
+	pattern := ""
+	if strings.Contains(ref, "$") {
+		pattern = varPattern.ReplaceAllString(ref, "*")
+	}
+	var out []*Stage
 	for _, s := range df.Stages[:st.Index] {
-		if s.Name != "" && s.Name == ref || ref == strconv.Itoa(s.Index) {
-			return s
+		switch {
+		case pattern != "":
+			if ok, _ := path.Match(pattern, s.Name); ok && s.Name != "" {
+				out = append(out, s)
+			}
+		case s.Name != "" && s.Name == ref || ref == strconv.Itoa(s.Index):
+			return []*Stage{s}
 		}
 	}
-	return nil
+	return out
 }
+
+// varPattern matches a variable reference in a stage name.
+var varPattern = regexp.MustCompile(`\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*`)
 
 // LeafStages returns the stages no other stage builds on (FROM), copies from
 // (COPY --from) or mounts (RUN --mount=from=): the images a Dockerfile can
@@ -86,7 +110,7 @@ func (df *Dockerfile) stageBefore(st *Stage, ref string) *Stage {
 func (df *Dockerfile) LeafStages() []*Stage {
 	used := map[*Stage]bool{}
 	for _, st := range df.Stages {
-		if b := df.stageBefore(st, st.Base); b != nil {
+		for _, b := range df.stagesBefore(st, st.Base) {
 			used[b] = true
 		}
 		for _, in := range st.Instructions {
@@ -104,7 +128,7 @@ func (df *Dockerfile) LeafStages() []*Stage {
 				if from == "" {
 					continue
 				}
-				if b := df.stageBefore(st, df.expandArgs(from)); b != nil {
+				for _, b := range df.stagesBefore(st, df.expandArgs(from)) {
 					used[b] = true
 				}
 			}

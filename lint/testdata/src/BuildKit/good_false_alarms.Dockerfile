@@ -11,3 +11,8 @@ FROM mcr.microsoft.com/windows/nanoserver:ltsc2022 AS win
 WORKDIR C:\\cygwin
 WORKDIR C:/ProgramData/app
 CMD ["cmd"]
+# Regression (corpus: jupyter/docker-stacks, docker-library/golang): a variable the base image sets is not
+# known offline; BuildKit knows it when it builds.
+FROM quay.io/jupyter/base-notebook AS notebook
+USER $NB_UID
+ENV PATH=$GOPATH/bin:$PATH
