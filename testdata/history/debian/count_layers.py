@@ -9,8 +9,9 @@ import posixpath
 import sys
 import tarfile
 
-LEFTOVERS = [("var/lib/apt/lists", "apt"), ("var/cache/apt", "apt"), ("var/cache/debconf", "apt"),
-             ("tmp", "tmp"), ("var/tmp", "tmp")]
+# The apt and temporary entries of internal/pkgcache's list: apt lists are a kind of their own, and debconf's
+# database (var/cache/debconf) is no cache.
+LEFTOVERS = [("var/lib/apt/lists", "apt-lists"), ("var/cache/apt", "apt"), ("tmp", "tmp"), ("var/tmp", "tmp")]
 
 
 def norm(name):
