@@ -37,6 +37,8 @@ type imageEvidence struct {
 	// wasted maps a layer index to the later instructions hiding its files;
 	// nil when built without the image's file listing.
 	wasted map[int][]WasteSource
+	// prefix is the alignment LoadImageEvidence made, nil otherwise.
+	prefix *history.Alignment
 }
 
 // NewImageEvidence returns evidence measured by history.Align: every step of
@@ -139,10 +141,14 @@ func (e *ImageError) Unwrap() error { return e.Err }
 
 // LoadImageEvidence opens the image ref (any reference layerdiff/load
 // opens: an archive, a layout, a registry, daemon or containers-storage
-// image), reads its layers, aligns its history with df's final stage and
-// returns the evidence and the image. A Dockerfile that does not fit the
-// image gives an *ImageError wrapping the *history.MismatchError.
-func LoadImageEvidence(ctx context.Context, ref string, df *Dockerfile, opts ...load.Option) (Evidence, *layerdiff.Image, error) {
+// image), reads its layers, aligns its history with df's target stage (the
+// last one when target is "") as far as they match, and returns the evidence
+// and the image. An image built from an earlier version of the Dockerfile
+// measures the instructions above the first that differs; the evidence says
+// where that is (see ImageOutOfDate). An image that matches none of the
+// Dockerfile's instructions gives an *ImageError wrapping the
+// *history.MismatchError.
+func LoadImageEvidence(ctx context.Context, ref string, df *Dockerfile, target string, opts ...load.Option) (Evidence, *layerdiff.Image, error) {
 	wrap := func(err error) error { return &ImageError{Image: ref, File: df.Name, Err: err} }
 	img, err := load.Image(ctx, ref, opts...)
 	if err != nil {
@@ -152,9 +158,46 @@ func LoadImageEvidence(ctx context.Context, ref string, df *Dockerfile, opts ...
 	if err != nil {
 		return nil, nil, wrap(fmt.Errorf("parsing dockerfile: %w", err))
 	}
-	steps, err := history.Align(img, res)
+	var aopts []history.Option
+	if target != "" {
+		aopts = append(aopts, history.WithTarget(target))
+	}
+	a, err := history.AlignPrefix(img, res, aopts...)
 	if err != nil {
 		return nil, nil, wrap(err)
 	}
-	return NewImageEvidence(steps, history.WastedFiles(img)), img, nil
+	if a.Matched == 0 && !a.Complete() {
+		return nil, nil, wrap(a.Err())
+	}
+	ev := NewImageEvidence(a.Steps, history.WastedFiles(img)).(*imageEvidence)
+	ev.prefix = a
+	return ev, img, nil
+}
+
+// ImagePrefix is what evidence from an image built from an earlier version
+// of the Dockerfile knows about where the two part.
+type ImagePrefix struct {
+	// Matched counts the instructions at the head of the Dockerfile that the
+	// image holds, of Instructions; LastMatched is the last one's line.
+	Matched, Instructions, LastMatched int
+	// Diverged is the first instruction that differs, nil when all match.
+	Diverged *history.MismatchError
+	// Stale counts the image's own steps that no instruction matches.
+	Stale int
+}
+
+// Prefix returns where an image and the Dockerfile part, when evidence came
+// from an image that does not match the whole Dockerfile.
+func Prefix(ev Evidence) (ImagePrefix, bool) {
+	e, ok := ev.(*imageEvidence)
+	if !ok || e.prefix == nil || e.prefix.Complete() {
+		return ImagePrefix{}, false
+	}
+	p := ImagePrefix{Matched: e.prefix.Matched, Instructions: e.prefix.Instructions, Diverged: e.prefix.Diverged, Stale: e.prefix.Stale}
+	for _, s := range e.prefix.Steps {
+		if s.Line > 0 && s.Rebuild == "" && s.Line > p.LastMatched {
+			p.LastMatched = s.Line
+		}
+	}
+	return p, true
 }

@@ -25,7 +25,7 @@ func loadEvidence(t *testing.T, dockerfile, image string) (*Dockerfile, Evidence
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, img, err := LoadImageEvidence(context.Background(), image, df)
+	ev, img, err := LoadImageEvidence(context.Background(), image, df, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,9 +176,13 @@ func TestImageEvidenceApp(t *testing.T) {
 	}
 }
 
-// TestImageEvidenceMismatch checks that a Dockerfile the image was not built
-// from gives an error naming the Dockerfile line and the image.
-func TestImageEvidenceMismatch(t *testing.T) {
+// TestImageEvidencePrefix lints app-v2's Dockerfile against app-v1's image,
+// built from the Dockerfile before its changes: the instructions above the
+// first change are measured, ImageOutOfDate says where the image ends, and the
+// instructions below carry no bytes. An image that holds none of the
+// Dockerfile's instructions is an error naming the Dockerfile line and the
+// image.
+func TestImageEvidencePrefix(t *testing.T) {
 	src, err := os.ReadFile("../testdata/images/app-v2/Dockerfile")
 	if err != nil {
 		t.Fatal(err)
@@ -187,16 +191,52 @@ func TestImageEvidenceMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = LoadImageEvidence(context.Background(), "../testdata/images/app-v1.tar", df)
+	ev, _, err := LoadImageEvidence(context.Background(), "../testdata/images/app-v1.tar", df, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre, ok := Prefix(ev)
+	if !ok || pre.Diverged == nil || pre.Matched == 0 || pre.LastMatched == 0 || pre.LastMatched >= pre.Diverged.Line {
+		t.Fatalf("prefix %+v, %v", pre, ok)
+	}
+	// The COPY on line 7 is in both versions: measured. The first changed
+	// instruction and all after it are not.
+	if f, ok := ev.LayerForLine(7); !ok || f.Size <= 0 {
+		t.Errorf("line 7: %+v, %v", f, ok)
+	}
+	for _, in := range df.Instructions {
+		if _, ok := ev.LayerForLine(in.StartLine); ok && in.StartLine >= pre.Diverged.Line {
+			t.Errorf("line %d, after the change on line %d, is measured", in.StartLine, pre.Diverged.Line)
+		}
+	}
+	fs, err := Run(context.Background(), df, WithEvidence(ev))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Finding
+	for _, f := range fs {
+		if f.Rule == "ImageOutOfDate" {
+			out = append(out, f)
+		}
+		if f.Bytes != nil && f.Line >= pre.Diverged.Line {
+			t.Errorf("%s on line %d, below the change, claims %d bytes", f.Rule, f.Line, *f.Bytes)
+		}
+	}
+	if len(out) != 1 || out[0].Line != pre.Diverged.Line || !strings.Contains(out[0].Message, "up to line "+strconv.Itoa(pre.LastMatched)) {
+		t.Errorf("ImageOutOfDate: %+v (prefix %+v)", out, pre)
+	}
+
+	// The base image holds none of the Dockerfile's own instructions.
+	_, _, err = LoadImageEvidence(context.Background(), "../testdata/images/base.tar", df, "")
 	var mm *history.MismatchError
 	if !errors.As(err, &mm) {
-		t.Fatalf("err = %v, want a *history.MismatchError", err)
+		t.Fatalf("base image: err = %v, want a *history.MismatchError", err)
 	}
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "app-v2/Dockerfile:") || !strings.Contains(msg, "app-v1.tar") || strings.Contains(msg, "\n") {
+	if !strings.HasPrefix(msg, "app-v2/Dockerfile:") || !strings.Contains(msg, "base.tar") || strings.Contains(msg, "\n") {
 		t.Errorf("error %q does not name the Dockerfile line and the image on one line", msg)
 	}
-	_, _, err = LoadImageEvidence(context.Background(), "testdata/no-such-image.tar", df)
+	_, _, err = LoadImageEvidence(context.Background(), "testdata/no-such-image.tar", df, "")
 	if err == nil || !strings.Contains(err.Error(), "no-such-image.tar") {
 		t.Errorf("missing image: err = %v", err)
 	}

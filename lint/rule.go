@@ -218,6 +218,7 @@ var All = []*Rule{
 	LargeLayer,
 	WastedBytes,
 	PackageCacheInLayer,
+	ImageOutOfDate,
 	UnknownRuleName,
 }
 

@@ -61,11 +61,16 @@ func describeWaste(srcs []WasteSource) string {
 
 // wastedBy returns the bytes of the files at or under target (an absolute
 // path) in the layer on line created that the instruction on line by hides,
-// or nil without evidence. Without per-file detail it is all the layer's
+// or nil without evidence for both lines. Without per-file detail it is all the layer's
 // wasted bytes.
 func (p *Pass) wastedBy(created, by int, target string) *int64 {
 	f, ok := p.Facts(created)
 	if !ok {
+		return nil
+	}
+	// The deleting instruction must be in the image too: an image built
+	// before it was added knows nothing of what it deletes.
+	if _, ok := p.Facts(by); !ok {
 		return nil
 	}
 	if f.WastedBy == nil {

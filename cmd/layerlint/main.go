@@ -36,12 +36,16 @@ upward from each Dockerfile, or from --config.
 Exit status:
   0  no findings at or over --failure-threshold
   1  findings at or over --failure-threshold
-  2  bad input or usage (unreadable or unparseable Dockerfile, bad config, an
-     image that cannot be read or was not built from the Dockerfile)
+  2  bad input or usage (unreadable, unparseable or binary Dockerfile, bad
+     config, an image that cannot be read or holds none of the Dockerfile's
+     instructions)
 
 With an image (--image, or image: in .layerlint.yaml), findings carry the
-bytes measured in its layers, and LargeLayer, WastedBytes and
-PackageCacheInLayer run.`
+bytes their fix saves, measured in its layers, and LargeLayer, WastedBytes,
+PackageCacheInLayer and ImageOutOfDate run. An image built from an earlier
+version of the Dockerfile measures the instructions above the first change.
+
+"-" reads the Dockerfile from standard input.`
 
 type options struct {
 	format    string
@@ -257,13 +261,17 @@ func lintFile(ctx context.Context, file string, cfg *lint.Config, o options) ([]
 	if image == "" {
 		image = cfg.Image
 	}
+	target := o.target
+	if target == "" {
+		target = cfg.Target
+	}
 	var evidence []lint.Option
 	if image != "" {
 		opts, err := loadOptions(o)
 		if err != nil {
 			return nil, err
 		}
-		ev, _, err := lint.LoadImageEvidence(ctx, image, df, opts...)
+		ev, _, err := lint.LoadImageEvidence(ctx, image, df, target, opts...)
 		if err != nil {
 			return nil, errors.New(oneLine(err.Error()))
 		}

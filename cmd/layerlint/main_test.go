@@ -93,8 +93,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--ignore", "NoSuchRule", clean}, exitBadInput, "unknown rule"},
 		{[]string{"--format", "xml", clean}, exitBadInput, "unknown format"},
 		{[]string{"--image", filepath.Join(dir, "nosuch.tar"), clean}, exitBadInput, "nosuch.tar"},
-		{[]string{"--image", "../../testdata/images/app-v1.tar", "../../testdata/images/app-v2/Dockerfile"}, exitBadInput,
-			"app-v2/Dockerfile:41: image ../../testdata/images/app-v1.tar was not built from this Dockerfile"},
+		{[]string{"--image", "../../testdata/images/base.tar", "../../testdata/images/app-v2/Dockerfile"}, exitBadInput,
+			"app-v2/Dockerfile:5: image ../../testdata/images/base.tar was not built from this Dockerfile"},
 		{[]string{"--image", "../../testdata/images/app-v2.tar", clean, info}, exitBadInput, "--image: an image is built from one Dockerfile"},
 		{[]string{"--config", write("bad.yaml", "rules: {LargeLayer: {threshold: huge}}\n"), clean}, exitBadInput, `bad.yaml: rules: LargeLayer: threshold: invalid size "huge"`},
 	}
@@ -309,5 +309,39 @@ func TestTarget(t *testing.T) {
 	}
 	if got := lines("--target", "light"); got != "PipCacheKept@2 PipCacheKept@6" {
 		t.Errorf("--target light: %s", got)
+	}
+}
+
+// TestImagePrefix lints app-v2's Dockerfile against app-v1's image, built
+// before the Dockerfile changed on line 19: layerlint says where the image
+// ends and measures what is above it, instead of refusing the image.
+func TestImagePrefix(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"--format", "json", "--failure-threshold", "info", "--image", "../../testdata/images/app-v1.tar", "../../testdata/images/app-v2/Dockerfile"}, &out, &errb)
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var doc struct {
+		Findings []struct {
+			Rule    string `json:"rule"`
+			Line    int    `json:"line"`
+			Message string `json:"message"`
+			Bytes   *int64 `json:"bytes"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range doc.Findings {
+		if f.Rule == "ImageOutOfDate" {
+			found = f.Line == 19 && strings.Contains(f.Message, "up to line 18")
+		}
+		if f.Bytes != nil && f.Line >= 19 {
+			t.Errorf("%s on line %d, below the change, claims %d bytes", f.Rule, f.Line, *f.Bytes)
+		}
+	}
+	if !found {
+		t.Errorf("no ImageOutOfDate on line 19 in %s", out.String())
 	}
 }
