@@ -215,6 +215,19 @@ func TestReorderFixKeepsTheCache(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("no reorder fix: %v", fs)
 	}
+	// With the image, the finding says what every source edit rebuilds,
+	// measured.
+	file := filepath.Join(ctxDir, "Dockerfile")
+	dfImg, ev := loadEvidence(t, file, builds.archive("reorder", src, files))
+	fs, err = Run(context.Background(), dfImg, WithRules(CacheBustingCopy), WithEvidence(ev), WithConfig(&Config{Context: ctxDir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts, ok := ev.LayerForLine(3)
+	wantCost := fmt.Sprintf("the %s install on line 3 re-runs on every source edit", layerdiff.FormatSize(facts.Size))
+	if !ok || facts.Size <= 0 || len(fs) != 1 || !strings.Contains(fs[0].Message, wantCost) {
+		t.Errorf("with the image: %v, want a message with %q", fs, wantCost)
+	}
 	before, after := builds.installCachedAfterEdit(src, "v1\n", "v2\n"), builds.installCachedAfterEdit(fixed, "v1\n", "v2\n")
 	if before {
 		t.Error("before the fix: the install was cached after a source edit; the test proves nothing")
