@@ -236,3 +236,23 @@ func FuzzParse(f *testing.F) {
 		Walk(s, "/", func(Command, string) {})
 	})
 }
+
+func TestFieldsUnquote(t *testing.T) {
+	for text, want := range map[string]string{
+		`A=1 B="two words" C='it''s' D=a\ b`: `A=1|B=two words|C=its|D=a b`,
+		"  x\t\ny  ":                        `x|y`,
+		`"" ''`:                             `|`,
+		`a;b|c`:                             `a;b|c`,
+	} {
+		if got := strings.Join(Fields(text), "|"); got != want {
+			t.Errorf("Fields(%q) = %q, want %q", text, got, want)
+		}
+	}
+	for text, want := range map[string]string{
+		`"8080/tcp"`: `8080/tcp`, `'a b' c`: `a b c`, `a\"b`: `a"b`, `"a\\b"`: `a\b`,
+	} {
+		if got := Unquote(text); got != want {
+			t.Errorf("Unquote(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
