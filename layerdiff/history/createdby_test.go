@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/layerlint/layerlint/internal/shell"
 )
 
 func TestParseCreatedBy(t *testing.T) {
@@ -84,6 +86,6 @@ func FuzzParseCreatedBy(f *testing.F) {
 		// The matchers take any Body without panicking.
 		parseList(cb.Body)
 		keyAt(cb.Body, "A")
-		unquote(cb.Body)
+		shell.Unquote(cb.Body)
 	})
 }

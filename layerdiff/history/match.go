@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/layerlint/layerlint/internal/shell"
 )
 
 // matchInstruction reports whether the history entry cb can have been written for the instruction cmd, and
@@ -39,7 +41,7 @@ func matchInstruction(cmd instructions.Command, cb CreatedBy) (bool, string) {
 		for _, a := range c.Args {
 			want = append(want, a.Key)
 		}
-		for _, kv := range splitWords(cb.Body) {
+		for _, kv := range shell.Fields(cb.Body) {
 			k, _, _ := strings.Cut(kv, "=")
 			got = append(got, k)
 		}
@@ -188,7 +190,7 @@ func keyAt(s, key string) int {
 
 func matchValue(kv instructions.KeyValuePair, got string) (bool, string) {
 	got = strings.TrimSpace(got)
-	if hasVar(kv.Value) || hasVar(got) || collapse(unquote(kv.Value)) == collapse(unquote(got)) {
+	if hasVar(kv.Value) || hasVar(got) || collapse(shell.Unquote(kv.Value)) == collapse(shell.Unquote(got)) {
 		return true, ""
 	}
 	return false, fmt.Sprintf("%s=%s, history entry has %s=%s", kv.Key, kv.Value, kv.Key, got)
@@ -214,7 +216,7 @@ func matchPorts(want []string, body string) (bool, string) {
 }
 
 func normPort(p string) string {
-	p = strings.ToLower(unquote(p))
+	p = strings.ToLower(shell.Unquote(p))
 	if !strings.Contains(p, "/") {
 		p += "/tcp"
 	}
@@ -277,61 +279,6 @@ func parseList(s string) ([]string, bool) {
 		rest = strings.TrimSpace(rest[len(q):])
 	}
 	return list, true
-}
-
-// splitWords splits s at white space outside quotes, keeping the quotes.
-func splitWords(s string) []string {
-	var out []string
-	var cur strings.Builder
-	var quote rune
-	escaped := false
-	for _, r := range s {
-		switch {
-		case escaped:
-			escaped = false
-		case r == '\\' && quote != '\'':
-			escaped = true
-		case quote != 0 && r == quote:
-			quote = 0
-		case quote == 0 && (r == '"' || r == '\''):
-			quote = r
-		case quote == 0 && (r == ' ' || r == '\t' || r == '\n' || r == '\r'):
-			if cur.Len() > 0 {
-				out = append(out, cur.String())
-				cur.Reset()
-			}
-			continue
-		}
-		cur.WriteRune(r)
-	}
-	if cur.Len() > 0 {
-		out = append(out, cur.String())
-	}
-	return out
-}
-
-// unquote removes the quotes and backslash escapes of a shell word.
-func unquote(s string) string {
-	var b strings.Builder
-	var quote rune
-	escaped := false
-	for _, r := range s {
-		switch {
-		case escaped:
-			escaped = false
-		case r == '\\' && quote != '\'':
-			escaped = true
-			continue
-		case quote != 0 && r == quote:
-			quote = 0
-			continue
-		case quote == 0 && (r == '"' || r == '\''):
-			quote = r
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func hasVar(s string) bool { return strings.Contains(s, "$") }
