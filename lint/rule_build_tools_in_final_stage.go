@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"bytes"
 	"path"
 	"regexp"
 	"strings"
@@ -28,14 +29,18 @@ var BuildToolsInFinalStage = &Rule{
 		seen := map[int]bool{}
 		for _, leaf := range p.imageStages() {
 			chain := p.Dockerfile.chain(leaf)
-			if p.Target == "" && devStage.MatchString(leaf.Name) || !runsApplication(chain) || compilesAtRunTime(p.Dockerfile) {
+			if p.Target == "" && devStage.MatchString(leaf.Name) || !runsApplication(chain) {
 				continue
 			}
 			var runs []*Instruction
 			for i := len(chain) - 1; i >= 0; i-- {
 				runs = append(runs, runsIn(chain[i])...)
 			}
-			for _, hit := range leftoverTools(runs) {
+			hits := leftoverTools(runs)
+			if len(hits) > 0 && compilesAtRunTime(p.Dockerfile) {
+				continue
+			}
+			for _, hit := range hits {
 				if seen[hit.Start] {
 					continue
 				}
@@ -53,15 +58,30 @@ var BuildToolsInFinalStage = &Rule{
 // integration-tests, ci, builder): they need their tools.
 var devStage = regexp.MustCompile(`(^|[-_.])(dev|devel|develop|development|devenv|test|tests|testing|ci|debug|lint|build|builder)([-_.]|$)`)
 
-// runtimeJIT matches the frameworks that compile code with the system
-// compiler when the application runs: PyTorch's inductor, Triton's launcher,
-// vLLM, Numba, CuPy.
-var runtimeJIT = regexp.MustCompile(`(?i)\b(torch|pytorch|triton|vllm|numba|cupy|deepspeed)\b`)
+// runtimeJIT are the frameworks that compile code with the system compiler
+// when the application runs: PyTorch's inductor, Triton's launcher, vLLM,
+// Numba, CuPy, DeepSpeed.
+var runtimeJIT = []string{"torch", "pytorch", "triton", "vllm", "numba", "cupy", "deepspeed"}
 
-// compilesAtRunTime reports whether the Dockerfile installs a framework that
-// needs a compiler at run time.
+// compilesAtRunTime reports whether the Dockerfile names a framework that
+// needs a compiler at run time, as a word.
 func compilesAtRunTime(df *Dockerfile) bool {
-	return runtimeJIT.Match(df.Source)
+	src := bytes.ToLower(df.Source)
+	for _, name := range runtimeJIT {
+		for i := 0; ; {
+			j := bytes.Index(src[i:], []byte(name))
+			if j < 0 {
+				break
+			}
+			j += i
+			end := j + len(name)
+			if (j == 0 || !isWordByte(src[j-1]) || src[j-1] == '-') && (end == len(src) || !isWordByte(src[end]) || src[end] == '-') {
+				return true
+			}
+			i = j + 1
+		}
+	}
+	return false
 }
 
 // buildTools are the packages that hold compilers and build systems.

@@ -96,9 +96,30 @@ func reportCacheBust(p *Pass, st *Stage, broad []*Instruction, run *Instruction,
 			continue
 		}
 		p.Reportf(b.FirstLineRange(p.Dockerfile), fix,
-			"COPY of the whole context before `%s` on line %d: every source change re-runs the install; copy %s first, install, then copy the rest%s%s",
-			commandText(c), run.StartLine, strings.Join(manifests, ", "), cost, note)
+			"COPY of the whole context before `%s` on line %d: every source change re-runs the dependency download; copy %s first, %s, then copy the rest%s%s",
+			commandText(c), run.StartLine, strings.Join(manifests, ", "), fetchStep(c), cost, note)
 	}
+}
+
+// fetchStep says how to fetch an ecosystem's dependencies once the manifests
+// are in: the install itself, or for a build tool the step that only
+// downloads (cargo fetch, mvn dependency:go-offline).
+func fetchStep(c shell.Command) string {
+	switch c.Program() {
+	case "cargo":
+		if c.Subcommand() == "build" {
+			return "fetch the dependencies (cargo fetch, or cargo chef cook)"
+		}
+	case "mvn", "mvnw":
+		if !strings.HasPrefix(c.Subcommand(), "dependency:") {
+			return "resolve the dependencies (mvn dependency:go-offline)"
+		}
+	case "gradle", "gradlew":
+		return "resolve the dependencies"
+	case "dotnet":
+		return "run dotnet restore"
+	}
+	return "install"
 }
 
 // commandText is the program and its first operand, for messages.

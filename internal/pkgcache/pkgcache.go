@@ -78,8 +78,26 @@ func KindOf(p string) string {
 }
 
 // Paths returns the absolute directories of the given kinds as a RUN running
-// as root names them, "*/" expanded over Homes.
+// as root names them, "*/" expanded over Homes. The slice is shared: callers
+// must not change it.
 func Paths(kinds ...string) []string {
+	if len(kinds) == 1 {
+		return pathsOf[kinds[0]]
+	}
+	return paths(kinds...)
+}
+
+// pathsOf holds each kind's paths, worked out once: rules ask for them for
+// every RUN.
+var pathsOf = func() map[string][]string {
+	m := map[string][]string{}
+	for _, d := range Dirs {
+		m[d.Kind] = paths(d.Kind)
+	}
+	return m
+}()
+
+func paths(kinds ...string) []string {
 	var out []string
 	for _, d := range Dirs {
 		if !contains(kinds, d.Kind) {
