@@ -240,9 +240,9 @@ func FuzzParse(f *testing.F) {
 func TestFieldsUnquote(t *testing.T) {
 	for text, want := range map[string]string{
 		`A=1 B="two words" C='it''s' D=a\ b`: `A=1|B=two words|C=its|D=a b`,
-		"  x\t\ny  ":                        `x|y`,
-		`"" ''`:                             `|`,
-		`a;b|c`:                             `a;b|c`,
+		"  x\t\ny  ":                         `x|y`,
+		`"" ''`:                              `|`,
+		`a;b|c`:                              `a;b|c`,
 	} {
 		if got := strings.Join(Fields(text), "|"); got != want {
 			t.Errorf("Fields(%q) = %q, want %q", text, got, want)
