@@ -87,3 +87,151 @@ func flagSet(list string) map[string]bool {
 	}
 	return m
 }
+
+// tarMode is what a tar command does.
+type tarMode struct {
+	extract, create bool
+	file            Word
+	dir             string
+	dirWord         Word
+}
+
+// tarMode reads tar's options, in the dashed (-xzf a.tgz), bundled old
+// style (xzf a.tgz) and long (--extract --file=a.tgz) forms.
+func (c Command) tarMode() tarMode {
+	var t tarMode
+	t.dir = "."
+	args := c.Args()
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		txt := a.Text
+		switch {
+		case txt == "--extract" || txt == "--get":
+			t.extract = true
+		case txt == "--create":
+			t.create = true
+		case txt == "--file" || txt == "--directory":
+			if i+1 < len(args) {
+				i++
+				if txt == "--file" {
+					t.file = args[i]
+				} else {
+					t.dir, t.dirWord = args[i].Text, args[i]
+				}
+			}
+		case strings.HasPrefix(txt, "--file="):
+			t.file = Word{Text: txt[7:], Start: a.Start + 7, End: a.End}
+		case strings.HasPrefix(txt, "--directory="):
+			t.dirWord = Word{Text: txt[12:], Start: a.Start + 12, End: a.End}
+			t.dir = t.dirWord.Text
+		case strings.HasPrefix(txt, "--"):
+			if valueFlags("tar")[txt] && i+1 < len(args) {
+				i++
+			}
+		case strings.HasPrefix(txt, "-") && len(txt) > 1 || i == 0 && txt != "" && !strings.ContainsAny(txt, "/.") && strings.Trim(txt, "xctrudAzjJvfpkCOSPwZa") == "":
+			// A cluster of short options; each value option takes the
+			// next word in turn (tar -xf a.tgz -C /opt, tar xfC a.tgz /opt).
+			for _, o := range strings.TrimPrefix(txt, "-") {
+				switch o {
+				case 'x':
+					t.extract = true
+				case 'c':
+					t.create = true
+				case 'f', 'C', 'T', 'X', 'b', 'H', 'K', 'L', 'N', 'V', 'g', 'I':
+					if i+1 >= len(args) {
+						break
+					}
+					i++
+					switch o {
+					case 'f':
+						t.file = args[i]
+					case 'C':
+						t.dir, t.dirWord = args[i].Text, args[i]
+					}
+				}
+			}
+		}
+	}
+	if t.dirWord.Text == "" {
+		t.dirWord = t.file
+	}
+	return t
+}
+
+// hasShort reports whether the command has one of the short options in
+// letters (alone or in a cluster such as -rf) or one of the long options.
+func (c Command) hasShort(letters string, long ...string) bool {
+	values := valueFlags(c.Program())
+	for _, a := range c.Args() {
+		t := a.Text
+		if t == "--" {
+			return false
+		}
+		if strings.HasPrefix(t, "--") {
+			for _, l := range long {
+				if t == l {
+					return true
+				}
+			}
+			continue
+		}
+		if !strings.HasPrefix(t, "-") {
+			continue
+		}
+		for k := 1; k < len(t); k++ {
+			if strings.IndexByte(letters, t[k]) >= 0 {
+				return true
+			}
+			if values["-"+t[k:k+1]] {
+				break // the rest is that option's value
+			}
+		}
+	}
+	return false
+}
+
+// OptionValue returns the value of a short option (-o FILE, -oFILE, or last
+// in a cluster: -fsSLo FILE) or a long one (--output FILE, --output=FILE);
+// either name may be "".
+func (c Command) OptionValue(short, long string) (Word, bool) {
+	args := c.Args()
+	values := valueFlags(c.Program())
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		t := a.Text
+		switch {
+		case t == "--":
+			return Word{}, false
+		case long != "" && t == long:
+			if i+1 < len(args) {
+				return args[i+1], true
+			}
+		case long != "" && strings.HasPrefix(t, long+"="):
+			return Word{Text: t[len(long)+1:], Start: a.Start + len(long) + 1, End: a.End}, true
+		case strings.HasPrefix(t, "--"):
+			if values[t] {
+				i++
+			}
+		case strings.HasPrefix(t, "-") && len(t) > 1:
+			for k := 1; k < len(t); k++ {
+				opt := "-" + t[k:k+1]
+				if opt == short {
+					if k+1 < len(t) {
+						return Word{Text: t[k+1:], Start: a.Start + k + 1, End: a.End}, true
+					}
+					if i+1 < len(args) {
+						return args[i+1], true
+					}
+					return Word{}, false
+				}
+				if values[opt] {
+					if k+1 == len(t) {
+						i++
+					}
+					break
+				}
+			}
+		}
+	}
+	return Word{}, false
+}
