@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
@@ -14,6 +15,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/apicaps"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -172,6 +174,12 @@ func argOrEnvValue(in *Instruction, name string) (string, bool) {
 	return "", false
 }
 
+// allCaps is every LLB capability, listed once: BuildKit only reads it.
+var allCaps = sync.OnceValue(func() *apicaps.CapSet {
+	caps := pb.Caps.CapSet(pb.Caps.All())
+	return &caps
+})
+
 // quoted finds the first 'quoted' or "quoted" token in a BuildKit message, to
 // narrow a line-only warning to the word it talks about.
 var quoted = regexp.MustCompile(`['"]([^'"\s]+)['"]`)
@@ -185,7 +193,7 @@ func runBuildKitChecks(ctx context.Context, df *Dockerfile) (out []Finding, err 
 		}
 	}()
 	// Without capabilities BuildKit dereferences a nil CapSet on RUN --mount.
-	caps := pb.Caps.CapSet(pb.Caps.All())
+	caps := allCaps()
 	def := &llb.Definition{}
 	sm := llb.NewSourceMap(nil, df.Name, "Dockerfile", df.Source)
 	sm.Definition = def
@@ -193,7 +201,7 @@ func runBuildKitChecks(ctx context.Context, df *Dockerfile) (out []Finding, err 
 		Config:       dockerui.Config{},
 		SourceMap:    sm,
 		MetaResolver: offlineResolver{},
-		LLBCaps:      &caps,
+		LLBCaps:      caps,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("running buildkit checks on %s: %w", df.Name, err)
