@@ -93,7 +93,7 @@ func pragmas(df *Dockerfile) []pragma {
 	for n := 1; n <= df.LineCount(); n++ {
 		t := strings.TrimSpace(df.Line(n))
 		if !strings.HasPrefix(t, "#") {
-			top = top && t == ""
+			top = false // directives end at the first line that is not a comment
 			continue
 		}
 		p, ok := parsePragma(n, df.Line(n))
