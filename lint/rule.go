@@ -105,6 +105,9 @@ func (p *Pass) WordRange(w shell.Word) Range {
 // CommandRange returns the source range from a command's program to its last
 // word.
 func (p *Pass) CommandRange(c shell.Command) Range {
+	if len(c.Words) == 0 {
+		return Range{Start: p.Dockerfile.Pos(commandEnd(c)), End: p.Dockerfile.Pos(commandEnd(c))}
+	}
 	i := max(c.ProgramIndex(), 0)
 	return Range{Start: p.Dockerfile.Pos(c.Words[i].Start), End: p.Dockerfile.Pos(c.Words[len(c.Words)-1].End)}
 }
