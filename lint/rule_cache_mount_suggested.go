@@ -20,27 +20,60 @@ var CacheMountSuggested = &Rule{
 	HowToFix: "Add `--mount=type=cache,target=DIR` for the tool's cache directory (the quick fix does).",
 	Severity: Info,
 	Run: func(p *Pass) {
-		for _, in := range p.Dockerfile.Instructions {
-			if in.Script == nil || in.HasCacheMount() {
-				continue
-			}
-			for _, c := range in.Script.Commands {
-				target, ok := cacheTarget(c)
-				if !ok {
-					continue
+		for _, st := range p.Dockerfile.Stages {
+			// filled holds the cache directories an earlier RUN of the
+			// stage left in a layer: later steps read them from there, and
+			// a cache mount would hide them.
+			filled := map[string]bool{}
+			for _, in := range runsIn(st) {
+				for _, c := range in.Script.Commands {
+					if dir, ok := layerCacheFill(c); ok && !hasMountAt(in, dir) {
+						filled[dir] = true
+					}
+					target, ok := cacheTarget(c)
+					if !ok || in.HasCacheMount() || filled[target] {
+						continue
+					}
+					filled[target] = true
+					kw := p.Dockerfile.LinesRange(in.StartLine, in.StartLine).Start
+					kwEnd := Position{Line: kw.Line, Col: kw.Col + len(in.Node.Value)}
+					mount := fmt.Sprintf(" --mount=type=cache,target=%s", target)
+					p.Reportf(p.CommandRange(c), &Fix{
+						Title: "Add" + mount,
+						Edits: []TextEdit{{StartLine: kwEnd.Line, StartCol: kwEnd.Col, EndLine: kwEnd.Line, EndCol: kwEnd.Col, NewText: mount}},
+					}, "`%s` starts from an empty %s on every rebuild; RUN%s keeps that cache across builds and out of the image",
+						commandText(c), target, mount)
+					break
 				}
-				kw := p.Dockerfile.LinesRange(in.StartLine, in.StartLine).Start
-				kwEnd := Position{Line: kw.Line, Col: kw.Col + len(in.Node.Value)}
-				mount := fmt.Sprintf(" --mount=type=cache,target=%s", target)
-				p.Reportf(p.CommandRange(c), &Fix{
-					Title: "Add" + mount,
-					Edits: []TextEdit{{StartLine: kwEnd.Line, StartCol: kwEnd.Col, EndLine: kwEnd.Line, EndCol: kwEnd.Col, NewText: mount}},
-				}, "`%s` starts from an empty %s on every rebuild; RUN%s keeps that cache across builds and out of the image",
-					commandText(c), target, mount)
-				break
 			}
 		}
 	},
+}
+
+// layerCacheFill returns the cache directory a step fills on purpose, to
+// keep the dependencies in its layer for the steps after it: go mod
+// download, cargo fetch, mvn dependency:*, and gradle tasks that download.
+func layerCacheFill(c shell.Command) (string, bool) {
+	sub := c.Subcommand()
+	switch c.Program() {
+	case "go":
+		if sub == "mod" && c.HasArg("download") {
+			return "/go/pkg/mod", true
+		}
+	case "cargo":
+		if sub == "fetch" {
+			return "/usr/local/cargo/registry", true
+		}
+	case "mvn", "mvnw":
+		if strings.HasPrefix(sub, "dependency:") {
+			return "/root/.m2", true
+		}
+	case "gradle", "gradlew":
+		if sub == "dependencies" || strings.Contains(strings.ToLower(sub), "download") {
+			return "/root/.gradle", true
+		}
+	}
+	return "", false
 }
 
 // cacheTarget returns where a build tool keeps its download or build cache.
@@ -66,7 +99,7 @@ func cacheTarget(c shell.Command) (string, bool) {
 		}
 		return "/root/.m2", sub != ""
 	case "gradle", "gradlew":
-		if sub == "dependencies" || sub == "--refresh-dependencies" {
+		if _, fill := layerCacheFill(c); fill {
 			return "", false
 		}
 		return "/root/.gradle", sub != ""
