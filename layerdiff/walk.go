@@ -7,11 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"slices"
 	"strings"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/zeebo/xxh3"
 )
 
 // Whiteout file names, as the OCI image spec defines them.
@@ -135,113 +131,6 @@ func cleanName(name string) (string, error) {
 		return "", nil
 	}
 	return p, nil
-}
-
-// LayerIndex is the listing of one layer: every entry with its metadata and content hash, and what the layer
-// deletes from the layers below. It holds no file contents.
-type LayerIndex struct {
-	DiffID v1.Hash
-	// Entries are sorted by ComparePaths, one per path: when a tar holds a path twice, the later entry wins.
-	Entries []Entry
-	// Whiteouts are paths this layer deletes from the layers below, with everything under them; sorted.
-	Whiteouts []string
-	// Opaques are directories whose contents in the layers below this layer hides; sorted.
-	Opaques []string
-	// TarSize is the size of the uncompressed tar stream in bytes.
-	TarSize int64
-	// FileBytes is the sum of the sizes of the regular files the layer adds.
-	FileBytes int64
-}
-
-// Lookup returns the layer's own entry for p.
-func (l *LayerIndex) Lookup(p string) (*Entry, bool) {
-	i, ok := slices.BinarySearchFunc(l.Entries, p, func(e Entry, p string) int { return ComparePaths(e.Path, p) })
-	if !ok {
-		return nil, false
-	}
-	return &l.Entries[i], true
-}
-
-// IndexLayer reads the uncompressed tar stream r once and returns its listing, hashing every regular file's
-// contents on the way. Memory grows with the number of entries, not with the bytes of the layer.
-func IndexLayer(ctx context.Context, r io.Reader) (*LayerIndex, error) {
-	cr := &countingReader{r: r}
-	idx := &LayerIndex{}
-	h := xxh3.New()
-	buf := make([]byte, 256<<10)
-	err := WalkLayer(ctx, cr, func(e *Entry, kind Kind, content io.Reader) error {
-		switch kind {
-		case KindWhiteout:
-			idx.Whiteouts = append(idx.Whiteouts, e.Path)
-			return nil
-		case KindOpaque:
-			idx.Opaques = append(idx.Opaques, e.Path)
-			return nil
-		}
-		if content != nil {
-			h.Reset()
-			n, err := io.CopyBuffer(h, content, buf)
-			if err != nil {
-				return fmt.Errorf("reading %q: %w", e.Path, err)
-			}
-			if n != e.Size {
-				return fmt.Errorf("reading %q: %d of %d bytes: %w", e.Path, n, e.Size, io.ErrUnexpectedEOF)
-			}
-			sum := h.Sum128().Bytes()
-			e.Hash = sum
-			idx.FileBytes += n
-		}
-		idx.Entries = append(idx.Entries, *e)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	idx.TarSize = cr.n
-	idx.finish()
-	return idx, nil
-}
-
-// finish sorts the listing, keeps the last entry of a path written twice, and gives hardlinks the contents of
-// their targets when the target is in the same layer (the usual case; tar writers emit the target first).
-func (l *LayerIndex) finish() {
-	l.Entries = dedupLast(sortEntries(l.Entries))
-	for i := range l.Entries {
-		e := &l.Entries[i]
-		if e.Type != TypeHardlink {
-			continue
-		}
-		if t, ok := l.Lookup(e.Link); ok && t.Type == TypeFile {
-			e.Hash, e.Size = t.Hash, t.Size
-		}
-	}
-	slices.SortFunc(l.Whiteouts, ComparePaths)
-	l.Whiteouts = slices.Compact(l.Whiteouts)
-	slices.SortFunc(l.Opaques, ComparePaths)
-	l.Opaques = slices.Compact(l.Opaques)
-}
-
-// sortEntries sorts es by path, keeping entries of the same path in tar order. Tar writers emit a directory
-// walk, which is already in ComparePaths order, so the usual case costs one pass instead of a stable sort
-// that moves 100-byte entries around.
-func sortEntries(es []Entry) []Entry {
-	byPath := func(a, b Entry) int { return ComparePaths(a.Path, b.Path) }
-	if !slices.IsSortedFunc(es, byPath) {
-		slices.SortStableFunc(es, byPath)
-	}
-	return es
-}
-
-// dedupLast drops all but the last of each run of entries with the same path (entries are stably sorted).
-func dedupLast(es []Entry) []Entry {
-	out := es[:0]
-	for i := range es {
-		if i+1 < len(es) && es[i+1].Path == es[i].Path {
-			continue
-		}
-		out = append(out, es[i])
-	}
-	return out
 }
 
 type countingReader struct {
