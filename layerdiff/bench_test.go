@@ -55,7 +55,11 @@ func diffPair(tb testing.TB, p *imagegen.Pair, opts ...layerdiff.Option) *layerd
 			tb.Fatal(err)
 		}
 	}
-	return layerdiff.Diff(imgs[0], imgs[1])
+	rep, err := layerdiff.Diff(ctx, imgs[0], imgs[1])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rep
 }
 
 // TestDiffGeneratedPair checks the generator and the diff against each other: the diff of a generated pair
@@ -110,7 +114,7 @@ func BenchmarkDiff(b *testing.B) {
 		{"verify", func(*testing.B) []layerdiff.Option { return nil }},
 		{"no-verify", func(*testing.B) []layerdiff.Option { return []layerdiff.Option{layerdiff.WithVerify(false)} }},
 		{"warm-cache", func(b *testing.B) []layerdiff.Option {
-			opts := []layerdiff.Option{layerdiff.WithIndexCache(layerdiff.NewIndexCache(b.TempDir()))}
+			opts := []layerdiff.Option{layerdiff.WithListingStore(layerdiff.NewListingStore(b.TempDir()))}
 			diffPair(b, p, opts...) // fills the cache
 			return opts
 		}},

@@ -61,6 +61,11 @@ func buildListing(ctx context.Context, r io.Reader, cfg buildConfig) (*Listing, 
 	if err != nil {
 		return nil, nil, err
 	}
+	// The tar may end before the stream does (end-of-archive blocks, padding): read the rest so that the size
+	// (and a digest computed by the caller) covers every byte, and a truncated compressed stream is noticed.
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		return nil, nil, fmt.Errorf("reading past the end of the tar: %w", err)
+	}
 	return b.finish(ctx, cr.n)
 }
 

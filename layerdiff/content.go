@@ -20,8 +20,27 @@ func AddContentDiffs(ctx context.Context, rep *Report, a, b *Image, maxBytes int
 		layer int
 	}
 	wanted := map[want]map[string]bool{}
+	// Where the changed paths are visible: one pass over each image's merged stream.
+	paths := map[*Image]map[string]bool{a: {}, b: {}}
+	for i := range rep.Files {
+		f := &rep.Files[i]
+		if f.Change == Modified {
+			paths[a][f.Path] = true
+		}
+		if f.Change != Deleted {
+			paths[b][f.Path] = true
+		}
+	}
+	nodes := map[*Image]map[string]Node{}
+	for img, set := range paths {
+		found, err := LookupPaths(ctx, img.Layers, sortedPaths(set))
+		if err != nil {
+			return fmt.Errorf("%s: %w", img.Name, err)
+		}
+		nodes[img] = found
+	}
 	need := func(img *Image, p string) {
-		n, ok := img.Tree().Lookup(p)
+		n, ok := nodes[img][p]
 		if !ok {
 			return
 		}
@@ -65,7 +84,7 @@ func AddContentDiffs(ctx context.Context, rep *Report, a, b *Image, maxBytes int
 		contents[w] = got
 	}
 	get := func(img *Image, p string) []byte {
-		n, ok := img.Tree().Lookup(p)
+		n, ok := nodes[img][p]
 		if !ok {
 			return nil
 		}

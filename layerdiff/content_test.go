@@ -39,7 +39,7 @@ func TestUnifiedDiff(t *testing.T) {
 func TestAddContentDiffs(t *testing.T) {
 	ia, ib := craftedPair(t)
 	a, b := read(t, "a", ia), read(t, "b", ib)
-	rep := Diff(a, b)
+	rep := diff(t, a, b)
 	if err := AddContentDiffs(context.Background(), rep, a, b, 1<<20); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestAddContentDiffs(t *testing.T) {
 			}
 		}
 	}
-	rep = Diff(a, b)
+	rep = diff(t, a, b)
 	if err := AddContentDiffs(context.Background(), rep, a, b, 4); err != nil {
 		t.Fatal(err)
 	}

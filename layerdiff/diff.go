@@ -1,9 +1,11 @@
 package layerdiff
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"strconv"
+	"strings"
 )
 
 // DiffOption configures Diff.
@@ -17,13 +19,13 @@ type diffOptions struct {
 // rebuilding the same files changes every mtime.
 func WithMtime(on bool) DiffOption { return func(o *diffOptions) { o.mtime = on } }
 
-// Diff compares the merged filesystems, layers and configs of a and b.
-func Diff(a, b *Image, opts ...DiffOption) *Report {
+// Diff compares the merged filesystems, layers and configs of a and b. It merge-joins the two images'
+// merged streams: memory depends on the number of changes, not on the number of files.
+func Diff(ctx context.Context, a, b *Image, opts ...DiffOption) (*Report, error) {
 	var o diffOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	ta, tb := a.Tree(), b.Tree()
 	histB := LayerHistory(b.Config)
 	ref := func(layer int) *LayerRef {
 		r := &LayerRef{Index: layer, DiffID: b.Layers[layer].DiffID.String()}
@@ -33,42 +35,67 @@ func Diff(a, b *Image, opts ...DiffOption) *Report {
 		return r
 	}
 	rep := &Report{
-		A:       summarize(a, ta),
-		B:       summarize(b, tb),
+		A:       summarize(a),
+		B:       summarize(b),
 		Files:   []FileChange{},
 		Options: ReportedOptions{Mtime: o.mtime},
 	}
-	i, j := 0, 0
-	for i < len(ta.Nodes) || j < len(tb.Nodes) {
+	ma, mb := newMerger(ctx, a.Layers), newMerger(ctx, b.Layers)
+	pa, err := ma.next()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", a.Name, err)
+	}
+	pb, err := mb.next()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name, err)
+	}
+	for pa != nil || pb != nil {
 		c := 0
 		switch {
-		case i == len(ta.Nodes):
+		case pa == nil:
 			c = 1
-		case j == len(tb.Nodes):
+		case pb == nil:
 			c = -1
 		default:
-			c = ComparePaths(ta.Nodes[i].Path, tb.Nodes[j].Path)
+			c = ComparePaths(pa.Path, pb.Path)
+		}
+		var na, nb *Entry
+		removedB := -1
+		if c <= 0 {
+			na = pa.Node
+		}
+		if c >= 0 {
+			nb, removedB = pb.Node, pb.Removed
+		}
+		if na != nil {
+			rep.A.Files++
+		}
+		if nb != nil {
+			rep.B.Files++
 		}
 		switch {
-		case c < 0:
-			na := ta.Nodes[i]
-			i++
-			fc := FileChange{Path: na.Path, Change: Deleted, Type: na.Type.String(), SizeA: na.Size}
-			if k, ok := tb.Removed[na.Path]; ok {
-				fc.Layer = ref(k)
+		case na != nil && nb == nil:
+			fc := FileChange{Path: strings.Clone(na.Path), Change: Deleted, Type: na.Type.String(), SizeA: na.Size}
+			if removedB >= 0 {
+				fc.Layer = ref(removedB)
 			}
 			rep.Files = append(rep.Files, fc)
-		case c > 0:
-			nb := tb.Nodes[j]
-			j++
-			rep.Files = append(rep.Files, FileChange{Path: nb.Path, Change: Added, Type: nb.Type.String(),
-				SizeB: nb.Size, Layer: ref(nb.Layer)})
-		default:
-			na, nb := ta.Nodes[i], tb.Nodes[j]
-			i++
-			j++
-			if what := compareEntries(na.Entry, nb.Entry, o.mtime); len(what) > 0 {
-				rep.Files = append(rep.Files, modified(na, nb, what, ref(nb.Layer)))
+		case na == nil && nb != nil:
+			rep.Files = append(rep.Files, FileChange{Path: strings.Clone(nb.Path), Change: Added, Type: nb.Type.String(),
+				SizeB: nb.Size, Layer: ref(pb.Layer)})
+		case na != nil && nb != nil:
+			if what := compareEntries(na, nb, o.mtime); len(what) > 0 {
+				rep.Files = append(rep.Files, modified(na, nb, what, ref(pb.Layer)))
+			}
+		}
+		if c <= 0 {
+			if pa, err = ma.next(); err != nil {
+				return nil, fmt.Errorf("%s: %w", a.Name, err)
+			}
+		}
+		if c >= 0 {
+			if pb, err = mb.next(); err != nil {
+				return nil, fmt.Errorf("%s: %w", b.Name, err)
 			}
 		}
 	}
@@ -87,7 +114,7 @@ func Diff(a, b *Image, opts ...DiffOption) *Report {
 	}
 	s.ConfigChanges = len(rep.Config)
 	s.Identical = len(rep.Files) == 0 && len(rep.Config) == 0
-	return rep
+	return rep, nil
 }
 
 // compareEntries lists what differs between two entries at the same path.
@@ -115,19 +142,19 @@ func compareEntries(a, b *Entry, mtime bool) []string {
 	return what
 }
 
-func modified(na, nb Node, what []string, layer *LayerRef) FileChange {
-	fc := FileChange{Path: nb.Path, Change: Modified, Type: nb.Type.String(), SizeA: na.Size, SizeB: nb.Size,
-		What: what, Layer: layer}
+func modified(na, nb *Entry, what []string, layer *LayerRef) FileChange {
+	fc := FileChange{Path: strings.Clone(nb.Path), Change: Modified, Type: nb.Type.String(), SizeA: na.Size,
+		SizeB: nb.Size, What: what, Layer: layer}
 	for _, w := range what {
 		switch w {
 		case "type":
 			fc.TypeA = na.Type.String()
 		case "mode":
-			fc.ModeA, fc.ModeB = FormatMode(na.Entry), FormatMode(nb.Entry)
+			fc.ModeA, fc.ModeB = FormatMode(na), FormatMode(nb)
 		case "owner":
-			fc.OwnerA, fc.OwnerB = owner(na.Entry), owner(nb.Entry)
+			fc.OwnerA, fc.OwnerB = owner(na), owner(nb)
 		case "link":
-			fc.LinkA, fc.LinkB = na.Link, nb.Link
+			fc.LinkA, fc.LinkB = strings.Clone(na.Link), strings.Clone(nb.Link)
 		}
 	}
 	return fc
@@ -162,8 +189,9 @@ func FormatMode(e *Entry) string {
 	return m.String()
 }
 
-func summarize(img *Image, t *Tree) ImageSummary {
-	s := ImageSummary{Name: img.Name, Layers: len(img.Layers), Files: len(t.Nodes)}
+// summarize describes img; Diff counts its files.
+func summarize(img *Image) ImageSummary {
+	s := ImageSummary{Name: img.Name, Layers: len(img.Layers)}
 	for _, l := range img.Layers {
 		s.Size += l.TarSize
 	}
@@ -197,8 +225,8 @@ func matchLayers(a, b *Image) ([]LayerMatch, Summary) {
 	var out []LayerMatch
 	for i, l := range a.Layers {
 		id := l.DiffID.String()
-		m := LayerMatch{DiffID: id, IndexA: ptr(i), Size: l.TarSize, Files: len(l.Entries),
-			Deletes: len(l.Whiteouts) + len(l.Opaques), Status: "only_a"}
+		m := LayerMatch{DiffID: id, IndexA: ptr(i), Size: l.TarSize, Files: l.Len(),
+			Deletes: l.Deletes(), Status: "only_a"}
 		if h := histA[i]; h != nil {
 			m.CreatedBy = h.CreatedBy
 		}
@@ -223,8 +251,8 @@ func matchLayers(a, b *Image) ([]LayerMatch, Summary) {
 			continue
 		}
 		seenB[id] = true
-		m := LayerMatch{DiffID: id, IndexB: ptr(i), Size: l.TarSize, Files: len(l.Entries),
-			Deletes: len(l.Whiteouts) + len(l.Opaques), Status: "only_b"}
+		m := LayerMatch{DiffID: id, IndexB: ptr(i), Size: l.TarSize, Files: l.Len(),
+			Deletes: l.Deletes(), Status: "only_b"}
 		if h := histB[i]; h != nil {
 			m.CreatedBy = h.CreatedBy
 		}

@@ -32,7 +32,7 @@ func craftedPair(t *testing.T) (a, b v1.Image) {
 func TestDiff(t *testing.T) {
 	ia, ib := craftedPair(t)
 	a, b := read(t, "a", ia), read(t, "b", ib)
-	rep := Diff(a, b)
+	rep := diff(t, a, b)
 	got := map[string]FileChange{}
 	for _, f := range rep.Files {
 		got[f.Path] = f
@@ -99,7 +99,7 @@ func TestDiff(t *testing.T) {
 		t.Errorf("env change %+v", env)
 	}
 
-	rep = Diff(a, b, WithMtime(true))
+	rep = diff(t, a, b, WithMtime(true))
 	var mtime bool
 	for _, f := range rep.Files {
 		if f.Path == "app/touched" && slices.Equal(f.What, []string{"mtime"}) {
@@ -114,7 +114,7 @@ func TestDiff(t *testing.T) {
 func TestDiffIdentical(t *testing.T) {
 	ia, _ := craftedPair(t)
 	a := read(t, "a", ia)
-	rep := Diff(a, a)
+	rep := diff(t, a, a)
 	if !rep.Summary.Identical || len(rep.Files) != 0 || rep.Summary.FirstDivergentLayer != -1 {
 		t.Errorf("an image against itself: %+v", rep.Summary)
 	}
@@ -161,21 +161,22 @@ func TestReaderVerifiesDiffIDs(t *testing.T) {
 	}
 }
 
-func TestIndexCache(t *testing.T) {
+func TestListingStore(t *testing.T) {
 	ia, _ := craftedPair(t)
-	c := NewIndexCache(t.TempDir())
-	first := read(t, "a", ia, WithIndexCache(c))
+	c := NewListingStore(t.TempDir())
+	first := read(t, "a", ia, WithListingStore(c))
 	var opened atomic.Int64
 	ls, _ := ia.Layers()
 	cf, _ := ia.ConfigFile()
 	counted, _ := mutate.ConfigFile(mustAppend(t, ls, &opened), cf)
-	second := read(t, "a", counted, WithIndexCache(c))
+	second := read(t, "a", counted, WithListingStore(c))
 	if opened.Load() != 0 {
 		t.Errorf("with a warm cache, %d layers were opened", opened.Load())
 	}
 	for i := range first.Layers {
-		f, s := first.Layers[i], second.Layers[i]
-		if !slices.Equal(f.Entries, s.Entries) || !slices.Equal(f.Whiteouts, s.Whiteouts) || f.TarSize != s.TarSize || f.DiffID != s.DiffID {
+		f, s := materialize(t, first.Layers[i]), materialize(t, second.Layers[i])
+		if !slices.Equal(f.Entries, s.Entries) || !slices.Equal(f.Whiteouts, s.Whiteouts) || !slices.Equal(f.Opaques, s.Opaques) ||
+			f.TarSize != s.TarSize || f.DiffID != s.DiffID || f.FileBytes != s.FileBytes || len(f.Entries) == 0 {
 			t.Errorf("layer %d differs after a cache round trip", i)
 		}
 	}

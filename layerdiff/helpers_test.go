@@ -1,6 +1,9 @@
 package layerdiff
 
-import "context"
+import (
+	"context"
+	"testing"
+)
 
 // finish sorts and deduplicates l.Entries the way reading a tar does: through the listing builder (in path
 // order straight through, otherwise in sorted runs) and back into memory.
@@ -26,4 +29,24 @@ func (l *LayerIndex) finish() {
 		panic(err)
 	}
 	l.Entries = idx.Entries
+}
+
+// diff runs Diff and fails the test on an error.
+func diff(t testing.TB, a, b *Image, opts ...DiffOption) *Report {
+	t.Helper()
+	rep, err := Diff(context.Background(), a, b, opts...)
+	if err != nil {
+		t.Fatalf("Diff: %v", err)
+	}
+	return rep
+}
+
+// materialize reads a listing into memory.
+func materialize(t testing.TB, l *Listing) *LayerIndex {
+	t.Helper()
+	idx, err := l.Index(context.Background())
+	if err != nil {
+		t.Fatalf("reading listing %s: %v", l.DiffID, err)
+	}
+	return idx
 }

@@ -1,4 +1,3 @@
-
 // The merge as it was before it streamed: an in-memory oracle for the streaming merge.
 package layerdiff
 

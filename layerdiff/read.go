@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -14,22 +15,20 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Image is an image read into memory as listings: its config and one LayerIndex per layer, bottom first.
+// Image is an image read as listings: its config and one Listing per layer, bottom first. The listings live
+// on disk (or in memory when small); memory does not grow with the number of files.
 type Image struct {
 	// Name is how the user named the image; errors and reports use it.
 	Name   string
 	Config *v1.ConfigFile
-	Layers []*LayerIndex
+	Layers []*Listing
 
-	src    v1.Image
-	merged *Tree
-	once   sync.Once
+	src v1.Image
 }
 
-// Tree returns the merged filesystem of the image, computing it on first use.
-func (img *Image) Tree() *Tree {
-	img.once.Do(func() { img.merged = MergeLayers(img.Layers) })
-	return img.merged
+// Merge streams the image's merged filesystem (see Merge).
+func (img *Image) Merge(ctx context.Context) iter.Seq2[*MergedPath, error] {
+	return Merge(ctx, img.Layers)
 }
 
 // Source returns the image the listings were read from, for callers that need layer bytes again.
@@ -48,7 +47,7 @@ type options struct {
 	verify   bool
 	workers  int
 	progress func(Progress)
-	cache    *IndexCache
+	store    *ListingStore
 }
 
 // WithVerify turns the check of each layer's DiffID (SHA-256 of its uncompressed bytes) on or off; it is on by
@@ -68,8 +67,9 @@ func WithWorkers(n int) Option {
 // concurrent use and quick.
 func WithProgress(fn func(Progress)) Option { return func(o *options) { o.progress = fn } }
 
-// WithIndexCache keeps layer listings in c, keyed by DiffID, so that a layer read once is not read again.
-func WithIndexCache(c *IndexCache) Option { return func(o *options) { o.cache = c } }
+// WithListingStore keeps layer listings in s, keyed by DiffID, so that a layer read once is not read again.
+// Without a store, listings too large for memory go to unnamed files in the system's temporary directory.
+func WithListingStore(s *ListingStore) Option { return func(o *options) { o.store = s } }
 
 // Reader reads images into listings. Layers with the same DiffID are read once per Reader, even when two
 // images being read at the same time share them. A Reader is safe for concurrent use.
@@ -86,7 +86,7 @@ type Reader struct {
 
 type layerCall struct {
 	done chan struct{}
-	idx  *LayerIndex
+	l    *Listing
 	err  error
 }
 
@@ -118,16 +118,16 @@ func (r *Reader) ReadImage(ctx context.Context, name string, img v1.Image) (*Ima
 	if len(layers) != len(cfg.RootFS.DiffIDs) {
 		return nil, fmt.Errorf("%s: manifest has %d layers but config lists %d diff_ids", name, len(layers), len(cfg.RootFS.DiffIDs))
 	}
-	out := &Image{Name: name, Config: cfg, Layers: make([]*LayerIndex, len(layers)), src: img}
+	out := &Image{Name: name, Config: cfg, Layers: make([]*Listing, len(layers)), src: img}
 	r.total.Add(int64(len(layers)))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, l := range layers {
 		g.Go(func() error {
-			idx, err := r.readLayer(gctx, l, cfg.RootFS.DiffIDs[i])
+			lst, err := r.readLayer(gctx, l, cfg.RootFS.DiffIDs[i])
 			if err != nil {
 				return fmt.Errorf("%s: layer %d (%s): %w", name, i+1, shortDigest(cfg.RootFS.DiffIDs[i]), err)
 			}
-			out.Layers[i] = idx
+			out.Layers[i] = lst
 			return nil
 		})
 	}
@@ -138,7 +138,7 @@ func (r *Reader) ReadImage(ctx context.Context, name string, img v1.Image) (*Ima
 }
 
 // readLayer returns the listing of l, reading it unless this Reader already has or is reading it.
-func (r *Reader) readLayer(ctx context.Context, l v1.Layer, diffID v1.Hash) (*LayerIndex, error) {
+func (r *Reader) readLayer(ctx context.Context, l v1.Layer, diffID v1.Hash) (*Listing, error) {
 	defer r.layerDone()
 	for {
 		r.mu.Lock()
@@ -148,7 +148,7 @@ func (r *Reader) readLayer(ctx context.Context, l v1.Layer, diffID v1.Hash) (*La
 			r.layers[diffID] = c
 			r.mu.Unlock()
 			r.fill(ctx, c, l, diffID)
-			return c.idx, c.err
+			return c.l, c.err
 		}
 		r.mu.Unlock()
 		select {
@@ -157,30 +157,27 @@ func (r *Reader) readLayer(ctx context.Context, l v1.Layer, diffID v1.Hash) (*La
 			return nil, ctx.Err()
 		}
 		if c.err == nil || !isCanceled(c.err) || ctx.Err() != nil {
-			return c.idx, c.err
+			return c.l, c.err
 		}
 		// The reader that owned the call was cancelled (its image failed); this one was not: read it here.
 	}
 }
 
-// fill computes c: from the index cache, or by reading the layer.
+// fill computes c: from the listing store, or by reading the layer.
 func (r *Reader) fill(ctx context.Context, c *layerCall, l v1.Layer, diffID v1.Hash) {
 	defer close(c.done)
-	if idx, ok := r.opts.cache.Get(diffID); ok {
-		c.idx = idx
+	if lst, ok := r.opts.store.Get(diffID); ok {
+		c.l = lst
 		return
 	}
 	select {
 	case r.sem <- struct{}{}:
-		c.idx, c.err = r.indexLayer(ctx, l, diffID)
+		c.l, c.err = r.listLayer(ctx, l, diffID)
 		<-r.sem
 	case <-ctx.Done():
 		c.err = ctx.Err()
 	}
-	switch {
-	case c.err == nil && r.opts.verify:
-		r.opts.cache.Put(c.idx)
-	case c.err != nil && isCanceled(c.err):
+	if c.err != nil && isCanceled(c.err) {
 		// Forget a cancelled read so that another image sharing the layer reads it instead of failing too.
 		r.mu.Lock()
 		delete(r.layers, diffID)
@@ -203,8 +200,9 @@ func (r *Reader) report(done int64) {
 	}
 }
 
-// indexLayer streams one layer: stored bytes -> decompression -> (SHA-256 of the tar) -> tar walk.
-func (r *Reader) indexLayer(ctx context.Context, l v1.Layer, diffID v1.Hash) (*LayerIndex, error) {
+// listLayer streams one layer: stored bytes -> decompression -> (SHA-256 of the tar) -> tar walk -> listing.
+// A verified listing goes into the store.
+func (r *Reader) listLayer(ctx context.Context, l v1.Layer, diffID v1.Hash) (*Listing, error) {
 	rc, err := OpenLayer(&progressLayer{Layer: l, r: r})
 	if err != nil {
 		return nil, fmt.Errorf("opening: %w", err)
@@ -212,29 +210,30 @@ func (r *Reader) indexLayer(ctx context.Context, l v1.Layer, diffID v1.Hash) (*L
 	defer rc.Close()
 	var src io.Reader = rc
 	var sum *hashAside
-	if r.opts.verify && diffID.Algorithm == "sha256" {
+	verify := r.opts.verify && diffID.Algorithm == "sha256"
+	if verify {
 		sum = newHashAside(rc)
 		defer sum.Sum() // stops the hasher on every path
 		src = sum
 	}
-	cr := &countingReader{r: src}
-	idx, err := IndexLayer(ctx, cr)
+	cfg := buildConfig{}
+	if verify {
+		cfg = r.opts.store.config()
+	}
+	lst, out, err := buildListing(ctx, src, cfg)
 	if err != nil {
 		return nil, err
 	}
-	// The tar may end before the stream does (end-of-archive blocks, padding): read the rest so the digest and
-	// the size cover every byte, and so that a truncated compressed stream is noticed.
-	if _, err := io.Copy(io.Discard, cr); err != nil {
-		return nil, fmt.Errorf("reading past the end of the tar: %w", err)
-	}
 	if sum != nil {
 		if got := hex.EncodeToString(sum.Sum()); got != diffID.Hex {
+			out.discard()
 			return nil, fmt.Errorf("digest mismatch: the layer's bytes hash to sha256:%s, the config says %s", got, diffID)
 		}
+		r.opts.store.put(diffID, out)
 	}
-	idx.DiffID = diffID
-	idx.TarSize = cr.n
-	return idx, nil
+	out.unname()
+	lst.DiffID = diffID
+	return lst, nil
 }
 
 // progressLayer counts the stored bytes read from a layer for progress reports.

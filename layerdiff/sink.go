@@ -113,6 +113,14 @@ func (s *sink) discard() {
 	s.mem = nil
 }
 
+// unname removes the name of a named sink's file that will not be persisted; the open file stays readable.
+func (s *sink) unname() {
+	if s.f != nil && s.named {
+		os.Remove(s.f.Name())
+		s.named = false
+	}
+}
+
 // persist places the sink's bytes at name (atomically: a reader never sees a partial file).
 func (s *sink) persist(name string) error {
 	if s.err != nil {
@@ -122,7 +130,11 @@ func (s *sink) persist(name string) error {
 		return err
 	}
 	if s.f != nil && s.named {
-		return os.Rename(s.f.Name(), name)
+		err := os.Rename(s.f.Name(), name)
+		if err == nil {
+			s.named = false
+		}
+		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(name), ".listing-*")
 	if err != nil {
