@@ -358,8 +358,9 @@ func decodePath(rr *recordReader, prev, dst []byte) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-// recordReader reads a section of a listing through a buffer. Every record fits the buffer, whose size is
-// fixed when the reader is made: nothing the section says can make it allocate more.
+// recordReader reads a section of a listing through a buffer, which grows to fit the longest record. The
+// decoder bounds every length it reads (maxPathLen) before asking for that many bytes: those checks are what
+// keeps a corrupt listing from making it allocate what the listing claims.
 type recordReader struct {
 	src      io.ReaderAt
 	off, end int64 // the unread part of the section
@@ -367,15 +368,8 @@ type recordReader struct {
 	pos, lim int
 }
 
-// recordBufSize holds the largest record: two maximal paths (path and link) plus the fixed fields.
-const recordBufSize = 2*maxPathLen + 256
-
 func newRecordReader(src io.ReaderAt, off, n int64) *recordReader {
-	size := int64(recordBufSize)
-	if n < size {
-		size = max(n, 64)
-	}
-	return &recordReader{src: src, off: off, end: off + n, buf: make([]byte, size)}
+	return &recordReader{src: src, off: off, end: off + n, buf: make([]byte, min(max(n, 64), 32<<10))}
 }
 
 func (r *recordReader) atEnd() bool { return r.pos == r.lim && r.off == r.end }
@@ -399,7 +393,9 @@ func (r *recordReader) fill(n int) {
 
 func (r *recordReader) take(n int) ([]byte, error) {
 	if n > len(r.buf) {
-		return nil, corruptf("record longer than %d bytes", len(r.buf))
+		buf := make([]byte, n)
+		r.lim = copy(buf, r.buf[r.pos:r.lim])
+		r.buf, r.pos = buf, 0
 	}
 	r.fill(n)
 	if r.lim-r.pos < n {

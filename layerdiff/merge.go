@@ -368,7 +368,7 @@ func (t *Tree) Lookup(p string) (Node, bool) {
 func MergeLayers(layers []*LayerIndex) *Tree {
 	ls := make([]*Listing, len(layers))
 	for i, idx := range layers {
-		ls[i] = memListingOf(idx)
+		ls[i] = idx.Listing()
 	}
 	t := &Tree{Removed: map[string]int{}}
 	for mp, err := range Merge(context.Background(), ls) {
@@ -386,8 +386,8 @@ func MergeLayers(layers []*LayerIndex) *Tree {
 	return t
 }
 
-// memListingOf encodes idx as a listing in memory.
-func memListingOf(idx *LayerIndex) *Listing {
+// Listing encodes the layer as a Listing held in memory, for images made in memory (tests, tools).
+func (idx *LayerIndex) Listing() *Listing {
 	l, err := listIndex(idx, buildConfig{sortBudget: 1 << 40, memLimit: 1 << 40})
 	if err != nil {
 		panic("layerdiff: encoding a listing in memory: " + err.Error()) // cannot happen: nothing is written to disk

@@ -24,16 +24,16 @@ type LayerStream interface {
 }
 
 // readStream fills this Reader's listings of s's layers with one pass over its stream, unless every listing
-// is already known (in the index cache or read by this Reader), in which case the stream is not opened.
+// is already known (in the listing store or read by this Reader), in which case the stream is not opened.
 func (r *Reader) readStream(ctx context.Context, s LayerStream) error {
 	diffIDs, err := s.StreamDiffIDs()
 	if err != nil {
 		return fmt.Errorf("listing layers: %w", err)
 	}
-	cached := map[v1.Hash]*LayerIndex{}
+	cached := map[v1.Hash]*Listing{}
 	for _, d := range diffIDs {
-		if idx, ok := r.opts.cache.Get(d); ok {
-			cached[d] = idx
+		if l, ok := r.opts.store.Get(d); ok {
+			cached[d] = l
 		}
 	}
 	pending := map[v1.Hash]*layerCall{}
@@ -44,8 +44,8 @@ func (r *Reader) readStream(ctx context.Context, s LayerStream) error {
 		}
 		c := &layerCall{done: make(chan struct{})}
 		r.layers[d] = c
-		if idx, ok := cached[d]; ok {
-			c.idx = idx
+		if l, ok := cached[d]; ok {
+			c.l = l
 			close(c.done)
 			continue
 		}
@@ -59,15 +59,18 @@ func (r *Reader) readStream(ctx context.Context, s LayerStream) error {
 		if len(pending) == 0 {
 			return nil // every layer this image needs is read: skip the rest
 		}
-		idx, err := r.indexStreamed(ctx, stored)
+		l, out, err := r.listStreamed(ctx, stored)
 		if err != nil {
 			return err
 		}
-		if c, ok := pending[idx.DiffID]; ok {
-			c.idx = idx
-			r.opts.cache.Put(idx)
+		if c, ok := pending[l.DiffID]; ok {
+			r.opts.store.put(l.DiffID, out) // named by the SHA-256 of its bytes: verified by construction
+			out.unname()
+			c.l = l
 			close(c.done)
-			delete(pending, idx.DiffID)
+			delete(pending, l.DiffID)
+		} else {
+			out.discard()
 		}
 		return nil
 	})
@@ -86,13 +89,13 @@ func (r *Reader) readStream(ctx context.Context, s LayerStream) error {
 	return err
 }
 
-// indexStreamed walks one layer of a stream and names it by the SHA-256 of its uncompressed bytes.
-func (r *Reader) indexStreamed(ctx context.Context, stored io.Reader) (*LayerIndex, error) {
+// listStreamed lists one layer of a stream and names it by the SHA-256 of its uncompressed bytes.
+func (r *Reader) listStreamed(ctx context.Context, stored io.Reader) (*Listing, *sink, error) {
 	select {
 	case r.sem <- struct{}{}:
 		defer func() { <-r.sem }()
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	var src io.ReadCloser = io.NopCloser(stored)
 	if r.opts.progress != nil {
@@ -100,20 +103,15 @@ func (r *Reader) indexStreamed(ctx context.Context, stored io.Reader) (*LayerInd
 	}
 	rc, err := Decompress(src)
 	if err != nil {
-		return nil, fmt.Errorf("reading a layer of the stream: %w", err)
+		return nil, nil, fmt.Errorf("reading a layer of the stream: %w", err)
 	}
 	defer rc.Close()
 	sum := newHashAside(rc)
 	defer sum.Sum() // stops the hasher on every path
-	cr := &countingReader{r: sum}
-	idx, err := IndexLayer(ctx, cr)
+	l, out, err := buildListing(ctx, sum, r.opts.store.config())
 	if err != nil {
-		return nil, fmt.Errorf("reading a layer of the stream: %w", err)
+		return nil, nil, fmt.Errorf("reading a layer of the stream: %w", err)
 	}
-	if _, err := io.Copy(io.Discard, cr); err != nil {
-		return nil, fmt.Errorf("reading a layer of the stream past the end of its tar: %w", err)
-	}
-	idx.DiffID = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum.Sum())}
-	idx.TarSize = cr.n
-	return idx, nil
+	l.DiffID = v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum.Sum())}
+	return l, out, nil
 }

@@ -158,7 +158,11 @@ func LoadImageEvidence(ctx context.Context, ref string, df *Dockerfile, target s
 	if err != nil {
 		return nil, nil, wrap(fmt.Errorf("parsing dockerfile: %w", err))
 	}
-	var aopts []history.Option
+	m, err := history.Measure(ctx, img)
+	if err != nil {
+		return nil, nil, wrap(err)
+	}
+	aopts := []history.Option{history.WithMeasurements(m)}
 	if target != "" {
 		aopts = append(aopts, history.WithTarget(target))
 	}
@@ -169,7 +173,7 @@ func LoadImageEvidence(ctx context.Context, ref string, df *Dockerfile, target s
 	if a.Matched == 0 && !a.Complete() {
 		return nil, nil, wrap(a.Err())
 	}
-	ev := NewImageEvidence(a.Steps, history.WastedFiles(img)).(*imageEvidence)
+	ev := NewImageEvidence(a.Steps, m.WastedFiles()).(*imageEvidence)
 	ev.prefix = a
 	return ev, img, nil
 }

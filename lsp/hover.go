@@ -2,7 +2,6 @@ package lsp
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"go.lsp.dev/protocol"
@@ -62,7 +61,7 @@ func (s *Snapshot) describeStep(b *strings.Builder, st history.Step) {
 		if st.Layer >= len(s.image.img.Layers) {
 			return
 		}
-		if top := biggestFiles(s.image.img.Layers[st.Layer], 10); len(top) > 0 {
+		if top := s.image.img.Layers[st.Layer].Largest(); len(top) > 0 {
 			b.WriteString("\nBiggest files it adds:\n\n| file | size |\n| --- | --- |\n")
 			for _, e := range top {
 				fmt.Fprintf(b, "| `/%s` | %s |\n", e.Path, layerdiff.FormatSize(e.Size))
@@ -100,23 +99,6 @@ func (s *Snapshot) describeStep(b *strings.Builder, st history.Step) {
 	if st.DiffID != "" {
 		fmt.Fprintf(b, "\ndigest: `%s`\n", st.DiffID)
 	}
-}
-
-// biggestFiles returns the n largest regular files of a layer, largest first.
-func biggestFiles(l *layerdiff.LayerIndex, n int) []layerdiff.Entry {
-	var files []layerdiff.Entry
-	for _, e := range l.Entries {
-		if e.Type == layerdiff.TypeFile && e.Size > 0 {
-			files = append(files, e)
-		}
-	}
-	sort.SliceStable(files, func(i, j int) bool {
-		if files[i].Size != files[j].Size {
-			return files[i].Size > files[j].Size
-		}
-		return files[i].Path < files[j].Path
-	})
-	return files[:min(n, len(files))]
 }
 
 // keywordDocs are one-line descriptions of the instructions.

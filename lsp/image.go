@@ -20,9 +20,9 @@ import (
 type loadedImage struct {
 	ref string
 	img *layerdiff.Image
-
-	wastedOnce sync.Once
-	wasted     []history.WastedFile
+	// measured holds what history measures of the image, once per load: per-layer sizes and changes, and
+	// the wasted files hover lists.
+	measured *history.Measurements
 
 	memoMu sync.Mutex
 	align  map[string]alignment // by instructionsKey
@@ -34,11 +34,8 @@ type alignment struct {
 	err   error
 }
 
-// wastedFiles returns history.WastedFiles of the image, computed once.
-func (li *loadedImage) wastedFiles() []history.WastedFile {
-	li.wastedOnce.Do(func() { li.wasted = history.WastedFiles(li.img) })
-	return li.wasted
-}
+// wastedFiles returns the image's wasted files, measured when it loaded.
+func (li *loadedImage) wastedFiles() []history.WastedFile { return li.measured.WastedFiles() }
 
 // imageState is what is known of an image reference at one moment.
 type imageState struct {
@@ -153,7 +150,11 @@ func readImage(ctx context.Context, r *layerdiff.Reader, ref string, creds sourc
 	if err != nil {
 		return nil, fmt.Errorf("reading image %s: %w", ref, err)
 	}
-	return &loadedImage{ref: ref, img: img, align: map[string]alignment{}}, nil
+	m, err := history.Measure(ctx, img)
+	if err != nil {
+		return nil, fmt.Errorf("reading image %s: %w", ref, err)
+	}
+	return &loadedImage{ref: ref, img: img, measured: m, align: map[string]alignment{}}, nil
 }
 
 // poll reloads every local image whose file changed since it was loaded.

@@ -30,8 +30,8 @@ type Options struct {
 	Version string
 	// Logger receives the server's log; nil discards it.
 	Logger *log.Logger
-	// IndexCacheDir keeps layer listings across runs ("" keeps none).
-	IndexCacheDir string
+	// ListingStoreDir keeps layer listings across runs ("" keeps none).
+	ListingStoreDir string
 	// PollInterval is how often image files are checked for changes; 0 means 2 s, negative never.
 	PollInterval time.Duration
 	// DiagnosticsDelay debounces diagnostics while typing; 0 means 150 ms.
@@ -128,8 +128,8 @@ func newServer(ctx context.Context, conn jsonrpc2.Conn, opts Options) *server {
 		memo:     &predictionMemo{m: map[string]predictionResult{}},
 	}
 	var ropts []layerdiff.Option
-	if opts.IndexCacheDir != "" {
-		ropts = append(ropts, layerdiff.WithIndexCache(layerdiff.NewIndexCache(opts.IndexCacheDir)))
+	if opts.ListingStoreDir != "" {
+		ropts = append(ropts, layerdiff.WithListingStore(layerdiff.NewListingStore(opts.ListingStoreDir)))
 	}
 	s.images = &images{ctx: ctx, reader: layerdiff.NewReader(ropts...), logger: opts.Logger,
 		entries: map[string]*imageEntry{}, onChange: func(string) { s.environmentChanged() },

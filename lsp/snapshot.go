@@ -191,7 +191,7 @@ func alignSafely(li *loadedImage, ast *parser.Result) (steps []history.Step, err
 			steps, err = nil, fmt.Errorf("aligning %s with the Dockerfile: internal error: %v", li.ref, p)
 		}
 	}()
-	return history.Align(li.img, ast)
+	return history.Align(li.img, ast, history.WithMeasurements(li.measured))
 }
 
 // predictionMemo keeps recent predictions: a prediction depends only on the instructions, the build

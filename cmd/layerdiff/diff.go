@@ -168,7 +168,10 @@ func runDiff(cmd *cobra.Command, f diffFlags, refA, refB string) (int, error) {
 	if err := cmp.Or(errs[0], errs[1]); err != nil {
 		return exitError, err
 	}
-	rep := layerdiff.Diff(imgs[0], imgs[1], layerdiff.WithMtime(f.mtime))
+	rep, err := layerdiff.Diff(ctx, imgs[0], imgs[1], layerdiff.WithMtime(f.mtime))
+	if err != nil {
+		return exitError, err
+	}
 	if f.content {
 		rep.Options.Content = true
 		if err := layerdiff.AddContentDiffs(ctx, rep, imgs[0], imgs[1], contentMax); err != nil {

@@ -102,7 +102,11 @@ func runHistory(cmd *cobra.Command, f historyFlags, ref string, code *int) error
 	if err != nil {
 		return err
 	}
-	var alignOpts []history.Option
+	m, err := history.Measure(cmd.Context(), img)
+	if err != nil {
+		return err
+	}
+	alignOpts := []history.Option{history.WithMeasurements(m)}
 	if f.target != "" {
 		alignOpts = append(alignOpts, history.WithTarget(f.target))
 	}
@@ -113,7 +117,7 @@ func runHistory(cmd *cobra.Command, f historyFlags, ref string, code *int) error
 		}
 		return err
 	}
-	rep := history.NewReport(img, a.Steps, f.top)
+	rep := history.NewReport(img, a.Steps, m.WastedFiles(), f.top)
 	if df != nil {
 		rep.Alignment = a.Summary()
 		if !a.Complete() {

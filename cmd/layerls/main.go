@@ -48,7 +48,7 @@ func run() int {
 	opts := lsp.Options{Version: versionString(), Logger: logger}
 	if !*noCache {
 		if dir, err := layerdiff.DefaultCacheDir(); err == nil {
-			opts.IndexCacheDir = dir
+			opts.ListingStoreDir = dir
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -32,6 +32,7 @@
 package cache
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -219,7 +220,7 @@ func predictStage(ctx context.Context, stage []instruction, bc *BuildContext, pr
 			step.Reason = first
 		default:
 			var err error
-			if step.Reason, err = predictStep(in, st, bc, prev, pv, src, planErr, &step); err != nil {
+			if step.Reason, err = predictStep(ctx, in, st, bc, prev, pv, src, planErr, &step); err != nil {
 				return nil, err
 			}
 			if step.Reason == "" || strings.HasPrefix(step.Reason, "sources unchanged") || strings.HasPrefix(step.Reason, "unchecked") {
@@ -239,7 +240,7 @@ func predictStage(ctx context.Context, stage []instruction, bc *BuildContext, pr
 
 // predictStep compares one instruction with its history entry (and a COPY's sources with its layer); ""
 // means unchanged.
-func predictStep(in instruction, st *stageState, bc *BuildContext, prev *layerdiff.Image, pv *previous, src *stageSources, planErr error, step *Step) (string, error) {
+func predictStep(ctx context.Context, in instruction, st *stageState, bc *BuildContext, prev *layerdiff.Image, pv *previous, src *stageSources, planErr error, step *Step) (string, error) {
 	h, k, ok := pv.lookup(in.node.StartLine)
 	if !ok {
 		if r := pv.rebuild[in.node.StartLine]; r != "" && r != "instruction changed" {
@@ -254,7 +255,7 @@ func predictStep(in instruction, st *stageState, bc *BuildContext, prev *layerdi
 	if reason != "" || !isCopy(in) {
 		return reason, nil
 	}
-	reason, sources, err := compareSources(in, bc, st, prev, k, planErr, src)
+	reason, sources, err := compareSources(ctx, in, bc, st, prev, k, planErr, src)
 	if sources != nil {
 		step.Sources = sources
 	}
@@ -313,12 +314,12 @@ func copyPlanFor(in instruction, bc *BuildContext, st *stageState, isDir func(st
 
 // compareSources compares what a COPY or ADD would send with what the image's layer k holds. It returns a
 // reason starting with "sources unchanged" or "unchecked" when the step stays cached.
-func compareSources(in instruction, bc *BuildContext, st *stageState, prev *layerdiff.Image, k int, planErr error, src *stageSources) (string, []string, error) {
+func compareSources(ctx context.Context, in instruction, bc *BuildContext, st *stageState, prev *layerdiff.Image, k int, planErr error, src *stageSources) (string, []string, error) {
 	if c, ok := in.cmd.(*instructions.CopyCommand); ok && c.From != "" {
 		if k < 0 || k >= len(prev.Layers) {
 			return "no layer for this step in the image", nil, nil
 		}
-		reason, err := src.compareFrom(c, st, prev, k)
+		reason, err := src.compareFrom(ctx, c, st, prev, k)
 		return reason, nil, err
 	}
 	if planErr != nil {
@@ -327,12 +328,17 @@ func compareSources(in instruction, bc *BuildContext, st *stageState, prev *laye
 	if k < 0 || k >= len(prev.Layers) {
 		return "no layer for this step in the image", nil, nil
 	}
-	below := layerdiff.MergeLayers(prev.Layers[:k])
+	var lookupErr error
 	isDir := func(p string) bool {
-		n, ok := below.Lookup(p)
+		below, err := layerdiff.LookupPaths(ctx, prev.Layers[:k], []string{p})
+		lookupErr = cmp.Or(lookupErr, err)
+		n, ok := below[p]
 		return ok && n.IsDir()
 	}
 	plan, err := copyPlanFor(in, bc, st, isDir)
+	if lookupErr != nil {
+		return "", nil, fmt.Errorf("%s: %w", prev.Name, lookupErr)
+	}
 	if err != nil {
 		return "build would fail: " + err.Error(), nil, nil
 	}
@@ -346,8 +352,7 @@ func compareSources(in instruction, bc *BuildContext, st *stageState, prev *laye
 	case *instructions.AddCommand:
 		checkMode = c.Chmod == ""
 	}
-	with := layerdiff.MergeLayers(prev.Layers[:k+1])
-	reason, err := compareCopy(bc, plan, with, prev.Layers[k], checkMode)
+	reason, err := compareCopy(ctx, bc, plan, prev.Layers[:k+1], checkMode)
 	if err != nil {
 		return "", nil, err
 	}

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"strings"
@@ -120,17 +121,25 @@ func (p *copyPlan) sources(bc *BuildContext) []string {
 	return out
 }
 
-// compareCopy checks the plan against the image: below is the merged filesystem up to and including the
-// step's layer, own is the step's layer. It returns "" when every sent path matches what the image holds
+// compareCopy checks the plan against the image: layers are the image's layers up to and including the
+// step's, the last. It returns "" when every sent path matches what the image holds
 // (type, content, symlink target and, unless the COPY sets --chmod, mode) and no path the layer copied is
 // gone from the context; otherwise it names the first cause, like "src/main.go changed".
-func compareCopy(bc *BuildContext, plan *copyPlan, below *layerdiff.Tree, own *layerdiff.LayerIndex, checkMode bool) (string, error) {
+func compareCopy(ctx context.Context, bc *BuildContext, plan *copyPlan, layers []*layerdiff.Listing, checkMode bool) (string, error) {
 	buf := make([]byte, 64<<10)
+	dsts := make([]string, len(plan.placements))
+	for i, pl := range plan.placements {
+		dsts[i] = pl.dst
+	}
+	below, err := layerdiff.LookupPaths(ctx, layers, dsts)
+	if err != nil {
+		return "", err
+	}
 	placed := make(map[string]bool, len(plan.placements))
 	for _, pl := range plan.placements {
 		placed[pl.dst] = true
 		f, _ := bc.lookup(pl.src)
-		n, ok := below.Lookup(pl.dst)
+		n, ok := below[pl.dst]
 		if !ok {
 			return pl.src + " added", nil
 		}
@@ -168,9 +177,13 @@ func compareCopy(bc *BuildContext, plan *copyPlan, below *layerdiff.Tree, own *l
 			parents[d] = true
 		}
 	}
+	own := layers[len(layers)-1]
 	for _, r := range plan.roots {
-		for i := range own.Entries {
-			p := own.Entries[i].Path
+		for e, err := range own.Entries(ctx) {
+			if err != nil {
+				return "", err
+			}
+			p := e.Path
 			if !layerdiff.IsUnder(p, r.dst) || placed[p] || parents[p] {
 				continue
 			}

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"strings"
@@ -80,7 +81,7 @@ type sourceStep struct {
 
 // compareFrom decides whether a COPY --from whose previous layer is prev.Layers[k] copies what it copied
 // last time. It returns a reason starting with "sources unchanged" or "unchecked" when the step stays cached.
-func (s *stageSources) compareFrom(c *instructions.CopyCommand, st *stageState, prev *layerdiff.Image, k int) (string, error) {
+func (s *stageSources) compareFrom(ctx context.Context, c *instructions.CopyCommand, st *stageState, prev *layerdiff.Image, k int) (string, error) {
 	from := st.expand(c.From)
 	si := -1
 	if s != nil {
@@ -118,25 +119,41 @@ func (s *stageSources) compareFrom(c *instructions.CopyCommand, st *stageState, 
 		}
 	}
 	// Context files copied after the last RUN land in the image as they are.
-	with := layerdiff.MergeLayers(prev.Layers[:k+1])
 	dest := st.expand(c.DestPath)
 	if !path.IsAbs(dest) {
 		dest = path.Join(st.workdir, dest)
 	}
 	destDir := strings.HasSuffix(c.DestPath, "/") || len(c.SourcePaths) > 1
-	buf := make([]byte, 64<<10)
+	// Where each copied file lands, looked up in one pass over the image's listings.
+	type landed struct {
+		ss sourceStep
+		pl placement
+		at string
+	}
+	var lands []landed
+	var ats []string
 	for _, ss := range steps[lastRun+1:] {
 		plan, err := copyPlanFor(ss.in, s.bc, ss.state, nil)
 		if err != nil || plan == nil {
 			continue
 		}
 		for _, pl := range plan.placements {
-			at, ok := landing(pl.dst, c.SourcePaths, st, dest, destDir)
-			if !ok {
-				continue
+			if at, ok := landing(pl.dst, c.SourcePaths, st, dest, destDir); ok {
+				lands = append(lands, landed{ss, pl, at})
+				ats = append(ats, at)
 			}
+		}
+	}
+	with, err := layerdiff.LookupPaths(ctx, prev.Layers[:k+1], ats)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", prev.Name, err)
+	}
+	buf := make([]byte, 64<<10)
+	for _, l := range lands {
+		ss, pl, at := l.ss, l.pl, l.at
+		{
 			f, _ := s.bc.lookup(pl.src)
-			n, ok := with.Lookup(at)
+			n, ok := with[at]
 			switch {
 			case !ok:
 				return pl.src + " added (copied by stage " + name + ")", nil

@@ -87,6 +87,7 @@ type options struct {
 	buildArgs map[string]string
 	base      *v1.ConfigFile
 	noMeasure bool
+	measured  *Measurements
 }
 
 // WithoutMeasure skips measuring the layers: the steps keep zero sizes and counts. For callers that need

@@ -16,7 +16,7 @@ func literalImage(hist ...v1.History) *layerdiff.Image {
 	img := &layerdiff.Image{Name: "literal", Config: &v1.ConfigFile{History: hist}}
 	for _, h := range hist {
 		if !h.EmptyLayer {
-			img.Layers = append(img.Layers, &layerdiff.LayerIndex{})
+			img.Layers = append(img.Layers, new(layerdiff.LayerIndex).Listing())
 		}
 	}
 	return img
@@ -254,11 +254,11 @@ func TestAlignMismatch(t *testing.T) {
 
 func TestAlignBadImages(t *testing.T) {
 	img := literalImage(layer("/bin/sh -c make"))
-	img.Layers = append(img.Layers, &layerdiff.LayerIndex{})
+	img.Layers = append(img.Layers, new(layerdiff.LayerIndex).Listing())
 	if _, err := Align(img, nil); err == nil || !strings.Contains(err.Error(), "history records 1 layers, the image has 2") {
 		t.Errorf("err = %v", err)
 	}
-	noHist := &layerdiff.Image{Name: "bare", Config: &v1.ConfigFile{}, Layers: []*layerdiff.LayerIndex{{}, {}}}
+	noHist := &layerdiff.Image{Name: "bare", Config: &v1.ConfigFile{}, Layers: []*layerdiff.Listing{new(layerdiff.LayerIndex).Listing(), new(layerdiff.LayerIndex).Listing()}}
 	steps, err := Align(noHist, nil)
 	if err != nil || len(steps) != 2 || steps[1].Layer != 1 || !steps[1].Base {
 		t.Errorf("no history: steps %+v, err %v", steps, err)

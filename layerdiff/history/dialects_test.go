@@ -63,7 +63,7 @@ func checkDialects(t *testing.T, img *layerdiff.Image, builder string) {
 		t.Errorf("first RUN wastes %d bytes, want the 8 KiB /tmp/work/big.bin a later RUN deletes", first.Wasted)
 	}
 	var found bool
-	for _, w := range WastedFiles(img) {
+	for _, w := range wastedFiles(t, img) {
 		if w.Path == "tmp/work/big.bin" {
 			found = true
 			if !w.Deleted || w.Layer != first.Layer || byLine[lineAfter(t, dfPath, "RUN --mount")].Layer != w.By {

@@ -90,8 +90,9 @@ func TestAlignTestdataImages(t *testing.T) {
 
 // checkMeasurements recomputes each layer's changes by merging every prefix of the layers (quadratic, but
 // plainly right) and each file's waste by looking at every later layer.
-func checkMeasurements(t *testing.T, img *layerdiff.Image, steps []Step) {
+func checkMeasurements(t *testing.T, streamed *layerdiff.Image, steps []Step) {
 	t.Helper()
+	img := inMemory(t, streamed)
 	for _, s := range steps {
 		if s.Layer < 0 {
 			if s.Size != 0 || s.Files != 0 || s.Wasted != 0 {
@@ -142,7 +143,7 @@ func checkMeasurements(t *testing.T, img *layerdiff.Image, steps []Step) {
 }
 
 // removedBy reports whether layer k whites out p (or a parent of p) and writes p again.
-func removedBy(img *layerdiff.Image, k int, p string) bool {
+func removedBy(img *memImage, k int, p string) bool {
 	for _, w := range img.Layers[k].Whiteouts {
 		if w == p || layerdiff.IsUnder(p, w) {
 			return true
@@ -153,7 +154,7 @@ func removedBy(img *layerdiff.Image, k int, p string) bool {
 
 // overwrittenOrDeleted reports whether a layer above k writes p or deletes it (or a directory above it), or
 // replaces a parent directory of p with a non-directory.
-func overwrittenOrDeleted(img *layerdiff.Image, k int, p string) bool {
+func overwrittenOrDeleted(img *memImage, k int, p string) bool {
 	for j := k + 1; j < len(img.Layers); j++ {
 		l := img.Layers[j]
 		if _, ok := l.Lookup(p); ok {
@@ -175,11 +176,12 @@ func overwrittenOrDeleted(img *layerdiff.Image, k int, p string) bool {
 }
 
 func TestWastedFilesAppV2(t *testing.T) {
-	img := readImage(t, filepath.Join(testdata, "images", "app-v2.tar"))
-	wasted := WastedFiles(img)
+	streamed := readImage(t, filepath.Join(testdata, "images", "app-v2.tar"))
+	wasted := wastedFiles(t, streamed)
 	if len(wasted) == 0 {
 		t.Fatal("app-v2 wastes nothing, but its later RUN deletes files created earlier")
 	}
+	img := inMemory(t, streamed)
 	tree := img.Tree()
 	var total int64
 	for i, w := range wasted {

@@ -2,7 +2,10 @@ package history
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/layerlint/layerlint/internal/pkgcache"
 	"github.com/layerlint/layerlint/layerdiff"
@@ -19,31 +22,68 @@ type WastedFile struct {
 	Deleted bool `json:"deleted"`
 }
 
-// WastedFiles lists the regular files of img's layers that are not visible in the final image because a later
-// layer overwrote or deleted them, largest first. Their bytes are stored and shipped all the same.
-func WastedFiles(img *layerdiff.Image) []WastedFile {
-	tree := img.Tree()
-	var out []WastedFile
-	for k, l := range img.Layers {
-		for i := range l.Entries {
-			e := &l.Entries[i]
+// Measurements is what one pass over an image's merged stream finds out about its layers: what each adds,
+// replaces, deletes and wastes, and which files are wasted.
+type Measurements struct {
+	layers []layerStats
+	wasted []WastedFile
+}
+
+// layerStats is what Measure finds out about one layer.
+type layerStats struct {
+	files, added, modified, deleted int
+	wasted                          int64
+	leftovers                       map[string]int64
+}
+
+// Measure reads img's merged stream once and measures every layer against the filesystem below it, and the
+// files later layers overwrite or delete. Memory grows with the number of wasted files, not of all files.
+func Measure(ctx context.Context, img *layerdiff.Image) (*Measurements, error) {
+	m := &Measurements{layers: make([]layerStats, len(img.Layers))}
+	for mp, err := range img.Merge(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("%s: measuring layers: %w", img.Name, err)
+		}
+		for _, k := range mp.Deletions {
+			m.layers[k].deleted++
+		}
+		for _, w := range mp.Writes {
+			st, e := &m.layers[w.Layer], w.Entry
+			if !e.IsDir() {
+				st.files++
+			}
+			switch {
+			case w.Below == nil:
+				st.added++
+			case !e.IsDir():
+				st.modified++
+			case !w.Below.IsDir():
+				st.modified++ // a directory takes the place of a file
+			}
 			if e.Type != layerdiff.TypeFile {
 				continue
 			}
-			n, ok := tree.Lookup(e.Path)
-			if ok && n.Layer == k {
-				continue
+			if kind := leftoverKind(e.Path); kind != "" {
+				if st.leftovers == nil {
+					st.leftovers = map[string]int64{}
+				}
+				st.leftovers[kind] += e.Size
 			}
-			w := WastedFile{Path: e.Path, Size: e.Size, Layer: k, Deleted: !ok}
-			if ok {
-				w.By = n.Layer
-			} else if by, removed := tree.Removed[e.Path]; removed {
-				w.By = by
+			if mp.Node != nil && mp.Layer == w.Layer {
+				continue // visible in the final image
 			}
-			out = append(out, w)
+			wf := WastedFile{Path: strings.Clone(e.Path), Size: e.Size, Layer: w.Layer, Deleted: mp.Node == nil}
+			switch {
+			case mp.Node != nil:
+				wf.By = mp.Layer
+			case mp.Removed >= 0:
+				wf.By = mp.Removed
+			}
+			st.wasted += e.Size
+			m.wasted = append(m.wasted, wf)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b WastedFile) int {
+	slices.SortStableFunc(m.wasted, func(a, b WastedFile) int {
 		if c := cmp.Compare(b.Size, a.Size); c != 0 {
 			return c
 		}
@@ -52,73 +92,45 @@ func WastedFiles(img *layerdiff.Image) []WastedFile {
 		}
 		return cmp.Compare(a.Layer, b.Layer)
 	})
-	return out
+	return m, nil
 }
 
-// layerStats is what measure finds out about one layer.
-type layerStats struct {
-	files, added, modified, deleted int
-	wasted                          int64
-	leftovers                       map[string]int64
+// WastedFiles lists the regular files of the image's layers that are not visible in the final image because
+// a later layer overwrote or deleted them, largest first. Their bytes are stored and shipped all the same.
+func (m *Measurements) WastedFiles() []WastedFile { return m.wasted }
+
+// WastedFiles measures img (see Measure) and returns its wasted files.
+func WastedFiles(ctx context.Context, img *layerdiff.Image) ([]WastedFile, error) {
+	m, err := Measure(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	return m.wasted, nil
 }
+
+// WithMeasurements gives Align the image's measurements, made once by Measure with the caller's context;
+// without it Align measures the image itself.
+func WithMeasurements(m *Measurements) Option { return func(o *options) { o.measured = m } }
 
 // measure fills in the measured fields of every step that has a layer.
-func measure(img *layerdiff.Image, steps []Step) {
-	stats := measureLayers(img)
+func measure(img *layerdiff.Image, steps []Step, m *Measurements) error {
+	if m == nil {
+		var err error
+		if m, err = Measure(context.Background(), img); err != nil {
+			return err
+		}
+	}
 	for i := range steps {
 		s := &steps[i]
-		if s.Layer < 0 || s.Layer >= len(stats) {
+		if s.Layer < 0 || s.Layer >= len(m.layers) {
 			continue
 		}
-		st := stats[s.Layer]
+		st := m.layers[s.Layer]
 		s.Size = img.Layers[s.Layer].FileBytes
 		s.Files, s.Added, s.Modified, s.Deleted = st.files, st.added, st.modified, st.deleted
 		s.Wasted, s.Leftovers = st.wasted, st.leftovers
 	}
-}
-
-// measureLayers compares each layer with the filesystem below it. It keeps that filesystem as one flattened
-// listing and merges each layer onto it, so the work grows with layers times paths, not layers squared.
-func measureLayers(img *layerdiff.Image) []layerStats {
-	stats := make([]layerStats, len(img.Layers))
-	below := &layerdiff.LayerIndex{}
-	for k, l := range img.Layers {
-		st := &stats[k]
-		for i := range l.Entries {
-			e := &l.Entries[i]
-			if !e.IsDir() {
-				st.files++
-			}
-			lower, ok := below.Lookup(e.Path)
-			switch {
-			case !ok:
-				st.added++
-			case !e.IsDir():
-				st.modified++
-			case !lower.IsDir():
-				st.modified++ // a directory takes the place of a file
-			}
-			if e.Type == layerdiff.TypeFile {
-				if kind := leftoverKind(e.Path); kind != "" {
-					if st.leftovers == nil {
-						st.leftovers = map[string]int64{}
-					}
-					st.leftovers[kind] += e.Size
-				}
-			}
-		}
-		merged := layerdiff.MergeLayers([]*layerdiff.LayerIndex{below, l})
-		st.deleted = len(merged.Removed)
-		next := &layerdiff.LayerIndex{Entries: make([]layerdiff.Entry, len(merged.Nodes))}
-		for i, n := range merged.Nodes {
-			next.Entries[i] = *n.Entry
-		}
-		below = next
-	}
-	for _, w := range WastedFiles(img) {
-		stats[w.Layer].wasted += w.Size
-	}
-	return stats
+	return nil
 }
 
 // leftoverKind returns the kind of cache p is in, or "": the project's one list of cache directories is

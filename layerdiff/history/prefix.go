@@ -112,7 +112,9 @@ func AlignPrefix(img *layerdiff.Image, df *parser.Result, opts ...Option) (*Alig
 		a = alignChain(img, steps, hist, c, &o)
 	}
 	if !o.noMeasure {
-		measure(img, a.Steps)
+		if err := measure(img, a.Steps, o.measured); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
 }

@@ -74,8 +74,9 @@ func (e *MismatchError) MarshalJSON() ([]byte, error) {
 	return json.Marshal(j)
 }
 
-// NewReport sums up the steps Align returned for img and keeps the top largest wasted files.
-func NewReport(img *layerdiff.Image, steps []Step, top int) *Report {
+// NewReport sums up the steps Align returned for img and keeps the top largest of its wasted files
+// (Measurements.WastedFiles).
+func NewReport(img *layerdiff.Image, steps []Step, wasted []WastedFile, top int) *Report {
 	r := &Report{Image: img.Name, Steps: steps, Leftovers: map[string]int64{}, WastedFiles: []WastedFile{}}
 	for _, s := range steps {
 		if s.Layer < 0 {
@@ -87,7 +88,6 @@ func NewReport(img *layerdiff.Image, steps []Step, top int) *Report {
 			r.Leftovers[k] += v
 		}
 	}
-	wasted := WastedFiles(img)
 	r.WastedFiles = append(r.WastedFiles, wasted[:min(max(top, 0), len(wasted))]...)
 	return r
 }

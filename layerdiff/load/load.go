@@ -131,7 +131,7 @@ func New(opts ...Option) (*Loader, error) {
 	if l.reader == nil {
 		ropts := []layerdiff.Option{layerdiff.WithVerify(c.verify)}
 		if l.cfg.cacheDir != "" {
-			ropts = append(ropts, layerdiff.WithIndexCache(layerdiff.NewIndexCache(l.cfg.cacheDir)))
+			ropts = append(ropts, layerdiff.WithListingStore(layerdiff.NewListingStore(l.cfg.cacheDir)))
 		}
 		if c.progress != nil {
 			ropts = append(ropts, layerdiff.WithProgress(c.progress))

@@ -99,7 +99,7 @@ func TestDaemonOnePass(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := layerdiff.NewReader(layerdiff.WithIndexCache(layerdiff.NewIndexCache(cacheDir)))
+		r := layerdiff.NewReader(layerdiff.WithListingStore(layerdiff.NewListingStore(cacheDir)))
 		img, err := r.ReadImage(ctx, apps.V2, src)
 		if err != nil {
 			t.Fatal(err)

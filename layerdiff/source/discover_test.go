@@ -54,7 +54,7 @@ func TestListLocalImages(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", li.Ref, err)
 		}
-		if _, err := layerdiff.NewReader(layerdiff.WithIndexCache(layerdiff.NewIndexCache(cacheDir))).ReadImage(ctx, li.Ref, src); err != nil {
+		if _, err := layerdiff.NewReader(layerdiff.WithListingStore(layerdiff.NewListingStore(cacheDir))).ReadImage(ctx, li.Ref, src); err != nil {
 			t.Fatal(err)
 		}
 		cfg, err := src.ConfigFile()
