@@ -42,6 +42,21 @@ func withChecksum(b []byte) []byte {
 	return b
 }
 
+// rawListing wraps an entries section written by hand in a header that fits it, with an empty deletes
+// section and no largest files.
+func rawListing(entries []byte, count int64) []byte {
+	h := listingHeader{entries: count, entriesLen: int64(len(entries)), metaLen: 1}
+	body := append(bytes.Clone(entries), 0)
+	h.checksum = xxh3.Hash(body)
+	return append(h.marshal(), body...)
+}
+
+// claimingPath is a listing whose one entry claims a path of n bytes and holds a few.
+func claimingPath(n uint64) []byte {
+	rec := binary.AppendUvarint([]byte{0}, n)
+	return rawListing(append(rec, "abc"...), 1)
+}
+
 // decodeAll reads every record of a listing with the cursors, keeping nothing, and returns how many bytes it
 // allocated.
 func decodeAll(b []byte) (allocated uint64, err error) {
@@ -84,6 +99,7 @@ func FuzzListing(f *testing.F) {
 		file("f/.wh..wh..opq", ""), file("f/g", strings.Repeat("big ", 100))))
 	f.Add(listingBytes(f, file(strings.Repeat("n/", 200)+"f", "long")))
 	f.Add(listingBytes(f))
+	f.Add(claimingPath(1 << 30))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, in := range [][]byte{b, withChecksum(b)} {
 			n, _ := decodeAll(in)
@@ -114,7 +130,8 @@ func TestListingRejectsCorruption(t *testing.T) {
 		"no header":             good[:10],
 		"huge entry count":      withChecksum(set(good, 0, 1<<62)),
 		"huge section":          withChecksum(set(good, 4, 1<<40)),
-		"path longer than max":  withChecksum(func() []byte { b := bytes.Clone(good); b[entries+1] = 0xff; return b }()),
+		"path of 64 KiB + 1":    claimingPath(maxPathLen + 1),
+		"path of 1 GiB":         claimingPath(1 << 30),
 		"shared beyond the end": withChecksum(func() []byte { b := bytes.Clone(good); b[entries] = 9; return b }()),
 		"bad type":              withChecksum(func() []byte { b := bytes.Clone(good); b[entries+3] = 99; return b }()),
 	}
