@@ -40,12 +40,15 @@ func Diff(ctx context.Context, a, b *Image, opts ...DiffOption) (*Report, error)
 		Files:   []FileChange{},
 		Options: ReportedOptions{Mtime: o.mtime},
 	}
-	ma, mb := newMerger(ctx, a.Layers), newMerger(ctx, b.Layers)
-	pa, err := ma.next()
+	nextA, stopA := pullMerged(ctx, a.Layers)
+	defer stopA()
+	nextB, stopB := pullMerged(ctx, b.Layers)
+	defer stopB()
+	pa, err := nextA()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", a.Name, err)
 	}
-	pb, err := mb.next()
+	pb, err := nextB()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", b.Name, err)
 	}
@@ -57,15 +60,18 @@ func Diff(ctx context.Context, a, b *Image, opts ...DiffOption) (*Report, error)
 		case pb == nil:
 			c = -1
 		default:
-			c = ComparePaths(pa.Path, pb.Path)
+			c = ComparePaths(pa.path, pb.path)
 		}
 		var na, nb *Entry
 		removedB := -1
-		if c <= 0 {
-			na = pa.Node
+		if c <= 0 && pa.hasNode {
+			na = &pa.node
 		}
 		if c >= 0 {
-			nb, removedB = pb.Node, pb.Removed
+			removedB = pb.removed
+			if pb.hasNode {
+				nb = &pb.node
+			}
 		}
 		if na != nil {
 			rep.A.Files++
@@ -82,19 +88,19 @@ func Diff(ctx context.Context, a, b *Image, opts ...DiffOption) (*Report, error)
 			rep.Files = append(rep.Files, fc)
 		case na == nil && nb != nil:
 			rep.Files = append(rep.Files, FileChange{Path: strings.Clone(nb.Path), Change: Added, Type: nb.Type.String(),
-				SizeB: nb.Size, Layer: ref(pb.Layer)})
+				SizeB: nb.Size, Layer: ref(pb.layer)})
 		case na != nil && nb != nil:
 			if what := compareEntries(na, nb, o.mtime); len(what) > 0 {
-				rep.Files = append(rep.Files, modified(na, nb, what, ref(pb.Layer)))
+				rep.Files = append(rep.Files, modified(na, nb, what, ref(pb.layer)))
 			}
 		}
 		if c <= 0 {
-			if pa, err = ma.next(); err != nil {
+			if pa, err = nextA(); err != nil {
 				return nil, fmt.Errorf("%s: %w", a.Name, err)
 			}
 		}
 		if c >= 0 {
-			if pb, err = mb.next(); err != nil {
+			if pb, err = nextB(); err != nil {
 				return nil, fmt.Errorf("%s: %w", b.Name, err)
 			}
 		}

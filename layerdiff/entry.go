@@ -7,9 +7,9 @@
 package layerdiff
 
 import (
-	"cmp"
 	"encoding/hex"
 	"strings"
+	"unsafe"
 )
 
 // Type is the kind of filesystem object an Entry describes.
@@ -65,21 +65,7 @@ func (e *Entry) IsDir() bool { return e.Type == TypeDir }
 // ComparePaths orders paths so that every path's descendants follow it directly: components are compared
 // byte by byte with '/' sorting before every other byte. It returns -1, 0 or +1.
 func ComparePaths(a, b string) int {
-	n := min(len(a), len(b))
-	for i := 0; i < n; i++ {
-		ca, cb := a[i], b[i]
-		if ca == cb {
-			continue
-		}
-		if ca == '/' {
-			return -1
-		}
-		if cb == '/' {
-			return 1
-		}
-		return cmp.Compare(ca, cb)
-	}
-	return cmp.Compare(len(a), len(b))
+	return comparePathBytes(unsafe.Slice(unsafe.StringData(a), len(a)), unsafe.Slice(unsafe.StringData(b), len(b)))
 }
 
 // IsUnder reports whether p is a strict descendant of dir.

@@ -84,3 +84,32 @@ func TestMergeMatchesInMemoryMerge(t *testing.T) {
 		}
 	}
 }
+
+// TestComparePathsWordAtATime checks the fast ComparePaths against the byte-by-byte rule on random paths
+// with long shared prefixes and '/' at every position.
+func TestComparePathsWordAtATime(t *testing.T) {
+	slow := func(a, b string) int {
+		for i := 0; i < min(len(a), len(b)); i++ {
+			if a[i] != b[i] {
+				return comparePathByte(a[i], b[i])
+			}
+		}
+		return cmpInt(len(a), len(b))
+	}
+	r := rand.New(rand.NewPCG(3, 5))
+	alphabet := "/-.a0/"
+	gen := func(prefix string) string {
+		b := []byte(prefix)
+		for range r.IntN(20) {
+			b = append(b, alphabet[r.IntN(len(alphabet))])
+		}
+		return string(b)
+	}
+	for range 200000 {
+		prefix := gen("")
+		a, b := gen(prefix), gen(prefix)
+		if got, want := ComparePaths(a, b), slow(a, b); got != want {
+			t.Fatalf("ComparePaths(%q, %q) = %d, want %d", a, b, got, want)
+		}
+	}
+}

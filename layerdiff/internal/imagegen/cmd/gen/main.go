@@ -25,24 +25,26 @@ type description struct {
 	FileBytesA int64
 	FileBytesB int64
 	Changes    int
+	Flat       int `json:",omitempty"`
 }
 
 func main() {
 	dir := flag.String("dir", "/tmp/layerlint-bench", "directory to write a.tar, b.tar and pair.json into")
 	seed := flag.Uint64("seed", 1, "random seed")
 	scale := flag.Float64("scale", 1, "size multiplier: 1 is ~0.8 GB and ~120k entries per image")
+	flat := flag.Int("flat", 0, "instead, write two single-layer images of this many empty files (10 modified, 10 deleted, 10 added)")
 	flag.Parse()
-	if err := run(*dir, *seed, *scale); err != nil {
+	if err := run(*dir, *seed, *scale, *flat); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(2)
 	}
 }
 
-func run(dir string, seed uint64, scale float64) error {
+func run(dir string, seed uint64, scale float64, flat int) error {
 	stamp := filepath.Join(dir, "pair.json")
 	if raw, err := os.ReadFile(stamp); err == nil {
 		var d description
-		if json.Unmarshal(raw, &d) == nil && d.Version == imagegen.Version && d.Seed == seed && d.Scale == scale {
+		if json.Unmarshal(raw, &d) == nil && d.Version == imagegen.Version && d.Seed == seed && d.Scale == scale && d.Flat == flat {
 			fmt.Fprintf(os.Stderr, "gen: reusing the pair in %s\n", dir)
 			return nil
 		}
@@ -52,12 +54,18 @@ func run(dir string, seed uint64, scale float64) error {
 	}
 	os.Remove(stamp)
 	start := time.Now()
-	p, err := imagegen.Generate(context.Background(), dir, imagegen.Options{Seed: seed, Scale: scale})
+	var p *imagegen.Pair
+	var err error
+	if flat > 0 {
+		p, err = imagegen.GenerateFlat(context.Background(), dir, flat)
+	} else {
+		p, err = imagegen.Generate(context.Background(), dir, imagegen.Options{Seed: seed, Scale: scale})
+	}
 	if err != nil {
 		return err
 	}
 	d := description{Version: imagegen.Version, Seed: seed, Scale: scale, EntriesA: p.EntriesA, EntriesB: p.EntriesB,
-		FileBytesA: p.FileBytesA, FileBytesB: p.FileBytesB, Changes: len(p.Changes)}
+		FileBytesA: p.FileBytesA, FileBytesB: p.FileBytesB, Changes: len(p.Changes), Flat: flat}
 	raw, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
 		return err
