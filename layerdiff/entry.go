@@ -1,9 +1,11 @@
 // Package layerdiff reads container images as streams of tar layers, merges them the way overlayfs does, and
 // compares two images file by file.
 //
-// Data flows one way: a v1.Image (from package source or any go-containerregistry producer) is read layer by
-// layer into LayerIndex values (one pass over each layer's bytes, contents hashed while streaming, nothing
-// extracted), the indexes are merged into a Tree per image, and two trees are compared into a Report.
+// Data flows one way, as streams: a v1.Image (from package source or any go-containerregistry producer) is
+// read layer by layer into Listings (one pass over each layer's bytes, contents hashed while streaming,
+// nothing extracted; each listing sorted by path and kept on disk, or in memory when small), Merge streams
+// an image's merged filesystem as a k-way merge of its listings, and Diff merge-joins two merged streams into
+// a Report. Memory depends on the number of layers and the depth of the tree, not on the number of files.
 package layerdiff
 
 import (

@@ -247,7 +247,7 @@ func (c *deleteCursor) next() {
 	c.prev, c.path = c.path, c.prev
 	c.prevKind = c.kind
 	var err error
-	if c.path, err = decodePath(c.rr, c.prev, c.path[:0]); err != nil {
+	if c.path, _, err = decodePath(c.rr, c.prev, c.path[:0]); err != nil {
 		c.err = err
 		return
 	}
@@ -279,13 +279,15 @@ type entryDecoder struct {
 func (d *entryDecoder) decode(rr *recordReader) error {
 	d.prev, d.path = d.path, d.prev
 	var err error
-	if d.path, err = decodePath(rr, d.prev, d.path[:0]); err != nil {
+	var shared int
+	if d.path, shared, err = decodePath(rr, d.prev, d.path[:0]); err != nil {
 		return err
 	}
 	if len(d.path) == 0 {
 		return corruptf("entry with an empty path")
 	}
-	if d.started && comparePathBytes(d.prev, d.path) >= 0 {
+	// Past the shared prefix is where the order is decided.
+	if d.started && comparePathBytes(d.prev[shared:], d.path[shared:]) >= 0 {
 		return corruptf("entries out of order")
 	}
 	d.started = true
@@ -334,24 +336,24 @@ func hasLink(t Type) bool {
 }
 
 // decodePath reads a prefix-compressed path: the first shared bytes of prev, then the stored rest.
-func decodePath(rr *recordReader, prev, dst []byte) ([]byte, error) {
+func decodePath(rr *recordReader, prev, dst []byte) ([]byte, int, error) {
 	shared, err := rr.uvarint()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	n, err := rr.uvarint()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if shared > uint64(len(prev)) || n > maxPathLen || shared+n > maxPathLen {
-		return nil, corruptf("bad path length")
+		return nil, 0, corruptf("bad path length")
 	}
 	b, err := rr.take(int(n))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	dst = append(dst, prev[:shared]...)
-	return append(dst, b...), nil
+	return append(dst, b...), int(shared), nil
 }
 
 // recordReader reads a section of a listing through a buffer, which grows to fit the longest record. The

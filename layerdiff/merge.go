@@ -1,6 +1,7 @@
 package layerdiff
 
 import (
+	"bytes"
 	"context"
 	"iter"
 	"math/bits"
@@ -191,7 +192,7 @@ func (m *merger) step() (*MergedPath, error) {
 	m.touched = m.touched[:0]
 	p := m.arena.string(m.head(m.heap[0]))
 	pb := unsafe.Slice(unsafe.StringData(p), len(p))
-	for len(m.heap) > 0 && comparePathBytes(m.head(m.heap[0]), pb) == 0 {
+	for len(m.heap) > 0 && bytes.Equal(m.head(m.heap[0]), pb) {
 		id := m.heap[0]
 		k := id
 		if id >= m.n {
