@@ -23,8 +23,8 @@ type hashAside struct {
 }
 
 const (
-	aheadBuffers    = 4
-	aheadBufferSize = 256 << 10
+	aheadBuffers    = 3
+	aheadBufferSize = 1 << 20 // at least bufio's buffer in Decompress, so that reads bypass it (one copy fewer)
 )
 
 func newHashAside(r io.Reader) *hashAside {
