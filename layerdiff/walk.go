@@ -39,7 +39,7 @@ const (
 // a name or hardlink target that climbs out of the root ("../x") is an error wrapping ErrUnsafePath. The
 // root directory itself is skipped, as are aufs metadata entries (".wh..wh.*" other than the opaque marker).
 func WalkLayer(ctx context.Context, r io.Reader, fn func(e *Entry, kind Kind, content io.Reader) error) error {
-	tr := tar.NewReader(r)
+	tr := newTarReader(r)
 	for n := 0; ; n++ {
 		if n&255 == 0 {
 			if err := ctx.Err(); err != nil {
