@@ -179,7 +179,7 @@ func (b *listingBuilder) finish(ctx context.Context, tarSize int64) (*Listing, *
 		return nil, nil, err
 	}
 	src, keep := out.readerAt()
-	l, err := openListing(src, out.n, false)
+	l, err := openListing(src, out.n, false, false)
 	if err != nil {
 		out.discard()
 		return nil, nil, err

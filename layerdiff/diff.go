@@ -40,9 +40,9 @@ func Diff(ctx context.Context, a, b *Image, opts ...DiffOption) (*Report, error)
 		Files:   []FileChange{},
 		Options: ReportedOptions{Mtime: o.mtime},
 	}
-	nextA, stopA := pullMerged(ctx, a.Layers)
+	nextA, stopA := pullMerged(ctx, a)
 	defer stopA()
-	nextB, stopB := pullMerged(ctx, b.Layers)
+	nextB, stopB := pullMerged(ctx, b)
 	defer stopB()
 	pa, err := nextA()
 	if err != nil {

@@ -30,6 +30,7 @@ import (
 //	meta     uvarint count, then that many entry records (each with shared 0): the largest files
 const (
 	listingMagic      = "layerlint listing v2\n\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+	stackMagic        = "layerlint stack v2\n\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
 	listingHeaderSize = len(listingMagic) + 8*8
 
 	// maxPathLen bounds paths and link targets. Tar allows longer names, but no runtime can create a path
@@ -54,6 +55,7 @@ func corruptf(format string, args ...any) error {
 
 // listingHeader is the fixed-size start of a listing.
 type listingHeader struct {
+	stack                           bool // a merged stack (stack.go), not a layer
 	entries, deletes                int64
 	tarSize, fileBytes              int64
 	entriesLen, deletesLen, metaLen int64
@@ -63,6 +65,9 @@ type listingHeader struct {
 func (h *listingHeader) marshal() []byte {
 	b := make([]byte, listingHeaderSize)
 	copy(b, listingMagic)
+	if h.stack {
+		copy(b, stackMagic)
+	}
 	o := len(listingMagic)
 	for i, v := range []uint64{uint64(h.entries), uint64(h.deletes), uint64(h.tarSize), uint64(h.fileBytes),
 		uint64(h.entriesLen), uint64(h.deletesLen), uint64(h.metaLen), h.checksum} {
@@ -73,7 +78,14 @@ func (h *listingHeader) marshal() []byte {
 
 func parseHeader(b []byte, size int64) (listingHeader, error) {
 	var h listingHeader
-	if len(b) < listingHeaderSize || string(b[:len(listingMagic)]) != listingMagic {
+	if len(b) < listingHeaderSize {
+		return h, corruptf("not a listing of this version")
+	}
+	switch string(b[:len(listingMagic)]) {
+	case listingMagic:
+	case stackMagic:
+		h.stack = true
+	default:
 		return h, corruptf("not a listing of this version")
 	}
 	o := len(listingMagic)
@@ -124,7 +136,7 @@ func (l *Listing) Largest() []Entry { return l.largest }
 
 // openListing checks the header and the checksum of the listing of size bytes in src, and reads its meta
 // section. verify=false skips the checksum (the listing was just written by this process).
-func openListing(src io.ReaderAt, size int64, verify bool) (*Listing, error) {
+func openListing(src io.ReaderAt, size int64, verify, stack bool) (*Listing, error) {
 	if size < int64(listingHeaderSize) {
 		return nil, corruptf("%d bytes is too short", size)
 	}
@@ -135,6 +147,9 @@ func openListing(src io.ReaderAt, size int64, verify bool) (*Listing, error) {
 	h, err := parseHeader(head, size)
 	if err != nil {
 		return nil, err
+	}
+	if h.stack != stack {
+		return nil, corruptf("a stack where a layer's listing was expected, or the reverse")
 	}
 	if verify {
 		hs := xxh3.New()
@@ -277,6 +292,14 @@ type entryDecoder struct {
 }
 
 func (d *entryDecoder) decode(rr *recordReader) error {
+	if err := d.decodePath(rr); err != nil {
+		return err
+	}
+	return d.decodeFields(rr)
+}
+
+// decodePath reads the path of the next record, checking that it follows the previous one.
+func (d *entryDecoder) decodePath(rr *recordReader) error {
 	d.prev, d.path = d.path, d.prev
 	var err error
 	var shared int
@@ -291,6 +314,11 @@ func (d *entryDecoder) decode(rr *recordReader) error {
 		return corruptf("entries out of order")
 	}
 	d.started = true
+	return nil
+}
+
+// decodeFields reads an entry's type, metadata, hash and link.
+func (d *entryDecoder) decodeFields(rr *recordReader) error {
 	t, err := rr.byte()
 	if err != nil || t < byte(TypeFile) || t > byte(TypeFIFO) {
 		return corruptf("bad entry type")

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -62,7 +63,7 @@ func claimingPath(n uint64) []byte {
 func decodeAll(b []byte) (allocated uint64, err error) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	l, err := openListing(bytes.NewReader(b), int64(len(b)), true)
+	l, err := openListing(bytes.NewReader(b), int64(len(b)), true, false)
 	if err == nil {
 		ec := l.entryCursor()
 		for ec.ok {
@@ -229,5 +230,57 @@ func TestInOrderLayerIsNotSorted(t *testing.T) {
 		}
 		s.discard()
 		b.discard()
+	}
+}
+
+// TestStackListings checks that a diff with a listing store keeps each image's merged stack, that the next
+// diff reads it instead of merging (a stack swapped for another image's changes the answer), and that a
+// damaged stack is merged again, to the same report.
+func TestStackListings(t *testing.T) {
+	ia, ib := craftedPair(t)
+	dir := t.TempDir()
+	st := NewListingStore(dir)
+	readBoth := func() (*Image, *Image) {
+		return read(t, "a", ia, WithListingStore(st)), read(t, "b", ib, WithListingStore(st))
+	}
+	a, b := readBoth()
+	want := diff(t, a, b)
+	if len(want.Files) == 0 {
+		t.Fatal("the crafted pair differs in nothing")
+	}
+	stackA, stackB := st.stackFile(chainID(a.Layers)), st.stackFile(chainID(b.Layers))
+	for _, f := range []string{stackA, stackB} {
+		if _, err := os.Stat(f); err != nil {
+			t.Fatalf("no stack listing stored: %v", err)
+		}
+	}
+	a, b = readBoth()
+	if got := diff(t, a, b); !reflect.DeepEqual(got, want) {
+		t.Errorf("from stored stacks:\n got %+v\nwant %+v", got.Files, want.Files)
+	}
+	// B's stack replaced by A's: if it is read, B now looks like A.
+	raw, err := os.ReadFile(stackA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stackB, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, b = readBoth()
+	if got := diff(t, a, b); len(got.Files) != 0 {
+		t.Errorf("B's stored stack was not read: %d changes, want none with A's stack in its place", len(got.Files))
+	}
+	// A damaged stack is merged again and stored anew.
+	raw[len(raw)/2] ^= 0x10
+	if err := os.WriteFile(stackB, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(stackA)
+	a, b = readBoth()
+	if got := diff(t, a, b); !reflect.DeepEqual(got, want) {
+		t.Errorf("after a damaged stack:\n got %+v\nwant %+v", got.Files, want.Files)
+	}
+	if _, ok := st.getStack(b.Layers); !ok {
+		t.Error("the damaged stack was not stored again")
 	}
 }

@@ -22,9 +22,10 @@ type mergedBatch struct {
 
 const batchSize = 512
 
-// pullMerged runs the merge of layers on its own goroutine, a batch ahead of the caller, so that the two
-// images of a diff are merged on two cores. next returns nil at the end; stop ends the goroutine early.
-func pullMerged(ctx context.Context, layers []*Listing) (next func() (*mergedNode, error), stop func()) {
+// pullMerged streams the merged filesystem of img on its own goroutine, a batch ahead of the caller, so that
+// the two images of a diff are merged on two cores. With a listing store it reads the stored stack listing
+// instead of merging, or stores one as it merges. next returns nil at the end; stop ends the goroutine early.
+func pullMerged(ctx context.Context, img *Image) (next func() (*mergedNode, error), stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	full := make(chan mergedBatch, 2)
 	free := make(chan []mergedNode, 3)
@@ -35,42 +36,41 @@ func pullMerged(ctx context.Context, layers []*Listing) (next func() (*mergedNod
 	go func() {
 		defer close(done)
 		defer close(full)
-		m := newMerger(ctx, layers)
-		var batch []mergedNode
-		select {
-		case batch = <-free:
-		case <-ctx.Done():
+		batch := <-free
+		emit := func(n *mergedNode) error {
+			batch = append(batch, *n)
+			if len(batch) < batchSize {
+				return nil
+			}
+			select {
+			case full <- mergedBatch{nodes: batch}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			select {
+			case batch = <-free:
+				batch = batch[:0]
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			return nil
+		}
+		var err error
+		if st, ok := img.store.getStack(img.Layers); ok {
+			err = readStack(ctx, st, len(img.Layers), emit)
+		} else {
+			err = mergeInto(ctx, img, emit)
+		}
+		if ctx.Err() != nil {
+			// Stopped, or the caller's context ended: never let a cut stream pass for a whole one.
+			full <- mergedBatch{err: ctx.Err()}
 			return
 		}
-		for {
-			mp, err := m.next()
-			if err != nil || mp == nil {
-				if len(batch) > 0 {
-					full <- mergedBatch{nodes: batch}
-				}
-				if err != nil {
-					full <- mergedBatch{err: err}
-				}
-				return
-			}
-			n := mergedNode{path: mp.Path, layer: mp.Layer, removed: mp.Removed}
-			if mp.Node != nil {
-				n.node, n.hasNode = *mp.Node, true
-			}
-			batch = append(batch, n)
-			if len(batch) == batchSize {
-				select {
-				case full <- mergedBatch{nodes: batch}:
-				case <-ctx.Done():
-					return
-				}
-				select {
-				case batch = <-free:
-					batch = batch[:0]
-				case <-ctx.Done():
-					return
-				}
-			}
+		if len(batch) > 0 {
+			full <- mergedBatch{nodes: batch}
+		}
+		if err != nil {
+			full <- mergedBatch{err: err}
 		}
 	}()
 	var cur []mergedNode
@@ -100,4 +100,31 @@ func pullMerged(ctx context.Context, layers []*Listing) (next func() (*mergedNod
 		<-done
 	}
 	return next, stop
+}
+
+// mergeInto merges img's layers into emit, storing the stack listing on the way when img has a store.
+func mergeInto(ctx context.Context, img *Image, emit func(*mergedNode) error) error {
+	m := newMerger(ctx, img.Layers)
+	w := img.store.newStackWriter(img.Layers)
+	var n mergedNode // one for all paths: emit copies it
+	for {
+		mp, err := m.next()
+		if err != nil {
+			w.discard()
+			return err
+		}
+		if mp == nil {
+			w.finish()
+			return nil
+		}
+		n = mergedNode{path: mp.Path, layer: mp.Layer, removed: mp.Removed}
+		if mp.Node != nil {
+			n.node, n.hasNode = *mp.Node, true
+		}
+		w.add(&n)
+		if err := emit(&n); err != nil {
+			w.discard()
+			return err
+		}
+	}
 }

@@ -23,7 +23,8 @@ type Image struct {
 	Config *v1.ConfigFile
 	Layers []*Listing
 
-	src v1.Image
+	src   v1.Image
+	store *ListingStore // where the merged stack is kept (stack.go); nil when the layers were not verified
 }
 
 // Merge streams the image's merged filesystem (see Merge).
@@ -119,6 +120,9 @@ func (r *Reader) ReadImage(ctx context.Context, name string, img v1.Image) (*Ima
 		return nil, fmt.Errorf("%s: manifest has %d layers but config lists %d diff_ids", name, len(layers), len(cfg.RootFS.DiffIDs))
 	}
 	out := &Image{Name: name, Config: cfg, Layers: make([]*Listing, len(layers)), src: img}
+	if r.opts.verify {
+		out.store = r.opts.store
+	}
 	r.total.Add(int64(len(layers)))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, l := range layers {

@@ -51,7 +51,7 @@ func (s *ListingStore) Get(diffID v1.Hash) (*Listing, bool) {
 		f.Close()
 		return nil, false
 	}
-	l, err := openListing(f, fi.Size(), true)
+	l, err := openListing(f, fi.Size(), true, false)
 	if err != nil {
 		f.Close()
 		os.Remove(f.Name()) // a corrupt listing is replaced by the next read of the layer
