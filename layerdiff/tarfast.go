@@ -231,7 +231,7 @@ func (t *tarReader) Read(p []byte) (int, error) {
 	}
 	if t.pos == t.lim {
 		if err := t.fill(1); err != nil {
-			return 0, io.ErrUnexpectedEOF
+			return 0, err // io.ErrUnexpectedEOF when the stream ends, else the reader's own error
 		}
 	}
 	n := copy(p[:min(int64(len(p)), t.left)], t.buf[t.pos:t.lim])
@@ -249,7 +249,7 @@ func (t *tarReader) WriteTo(w io.Writer) (int64, error) {
 	for t.left > 0 {
 		if t.pos == t.lim {
 			if err := t.fill(1); err != nil {
-				return total, io.ErrUnexpectedEOF
+				return total, err
 			}
 		}
 		chunk := t.buf[t.pos : t.pos+int(min(int64(t.lim-t.pos), t.left))]
