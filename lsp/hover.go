@@ -17,14 +17,17 @@ func Hover(snap *Snapshot, pos protocol.Position) *protocol.Hover {
 	if snap == nil || int(pos.Line) >= snap.lines.count() {
 		return nil
 	}
+	if h := syntaxHover(snap, pos); h != nil {
+		return h // a flag, a --mount key, a variable or a stage: what it means or holds
+	}
 	in, ok := snap.instructionAt(int(pos.Line))
 	if !ok {
 		return nil
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s**", in.Keyword)
-	if doc := keywordDocs[in.Keyword]; doc != "" {
-		fmt.Fprintf(&b, " — %s", doc)
+	if doc := instructionDocs[in.Keyword]; doc.Summary != "" {
+		fmt.Fprintf(&b, " — %s\n\n`%s`", doc.Summary, doc.Syntax)
 	}
 	b.WriteString("\n")
 	switch {
@@ -99,26 +102,4 @@ func (s *Snapshot) describeStep(b *strings.Builder, st history.Step) {
 	if st.DiffID != "" {
 		fmt.Fprintf(b, "\ndigest: `%s`\n", st.DiffID)
 	}
-}
-
-// keywordDocs are one-line descriptions of the instructions.
-var keywordDocs = map[string]string{
-	"FROM":        "starts a build stage from a base image (or an earlier stage).",
-	"RUN":         "runs a command in a new layer; everything it writes is stored in that layer.",
-	"COPY":        "copies files from the build context (or another stage with --from) into a new layer.",
-	"ADD":         "like COPY, but also fetches URLs and extracts local tar archives.",
-	"ARG":         "declares a build argument; RUN steps after it see its value and rebuild when it changes.",
-	"ENV":         "sets environment variables in the image config (no layer).",
-	"LABEL":       "adds metadata to the image config (no layer).",
-	"WORKDIR":     "sets the working directory for the following instructions and the container.",
-	"USER":        "sets the user the following RUN steps and the container run as.",
-	"EXPOSE":      "documents the ports the container listens on (no layer).",
-	"VOLUME":      "marks a path as a volume: later changes to it in the build are discarded.",
-	"CMD":         "sets the default command of the container (no layer).",
-	"ENTRYPOINT":  "sets the executable the container runs (no layer).",
-	"HEALTHCHECK": "sets the command that checks the container's health (no layer).",
-	"SHELL":       "sets the shell used by shell-form RUN, CMD and ENTRYPOINT.",
-	"STOPSIGNAL":  "sets the signal that stops the container.",
-	"ONBUILD":     "adds an instruction that runs when another build uses this image as its base.",
-	"MAINTAINER":  "deprecated: use LABEL org.opencontainers.image.authors.",
 }

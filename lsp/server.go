@@ -216,6 +216,16 @@ var requests = map[string]func(*server, context.Context, json.RawMessage) (any, 
 	protocol.MethodTextDocumentFoldingRange:   (*server).foldingRange,
 	protocol.MethodTextDocumentCodeLens:       (*server).codeLens,
 	protocol.MethodWorkspaceExecuteCommand:    func(*server, context.Context, json.RawMessage) (any, error) { return nil, nil },
+	// The Dockerfile language (handlers_language.go).
+	protocol.MethodTextDocumentCompletion:        (*server).completion,
+	protocol.MethodTextDocumentDefinition:        (*server).definition,
+	protocol.MethodTextDocumentReferences:        (*server).references,
+	protocol.MethodTextDocumentDocumentHighlight: (*server).documentHighlight,
+	protocol.MethodTextDocumentPrepareRename:     (*server).prepareRename,
+	protocol.MethodTextDocumentRename:            (*server).rename,
+	protocol.MethodSemanticTokensFull:            (*server).semanticTokensFull,
+	protocol.MethodSemanticTokensRange:           (*server).semanticTokensRange,
+	protocol.MethodTextDocumentDocumentLink:      (*server).documentLink,
 }
 
 // notification handles a notification; unknown ones are ignored, as LSP asks.
