@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,7 +20,8 @@ var update = flag.Bool("update", false, "rewrite the README's table of language 
 
 // TestLanguage runs the marker files of testdata/language against layerls and, asked the same requests on
 // the same file, Docker's dockerfile-language-server-nodejs. Each file is a txtar archive of a workspace
-// whose Dockerfile carries comment lines about the line above them (the first non-marker line up):
+// whose Dockerfile carries comment lines about the line above them (the first non-marker line up; "#@N"
+// is about the Nth, for the lines of a heredoc, where a comment would be part of the text):
 //
 //	#@ loc NAME "text"             names the range of text on the line ("a[b]c": of b, where abc is)
 //	#@ complete "a^b" L1 !L2       completion at ^ offers L1 and not L2 (labels compared as completionWord)
@@ -29,7 +31,7 @@ var update = flag.Bool("update", false, "rewrite the README's table of language 
 //	#@ highlight "a^b" *NAME NAME  document highlights at ^: *NAME a write, NAME a read
 //	#@ rename "a^b" NEW NAME...    renaming at ^ to NEW edits exactly these ("!": refused)
 //	#@ token "a^b" t1|t2[.mod]     the semantic token at ^ has one of these types (and the modifier)
-//	#@ link "a^b" URL              a document link at ^ goes to URL
+//	#@ link "a^b" URL              a document link at ^ goes to URL ("-": no link there)
 //
 // layerls must pass every marker. The README's table of language features is the count of markers each
 // server passes (go test ./lsp -run TestLanguage -update rewrites it).
@@ -81,7 +83,7 @@ type langMarker struct {
 	args      []string
 }
 
-var langMarkerLine = regexp.MustCompile(`^#@ (\w+) (.*)$`)
+var langMarkerLine = regexp.MustCompile(`^#@(\d*) (\w+) (.*)$`)
 
 // parseLanguageMarkers reads the markers and the named ranges of a marked Dockerfile.
 func parseLanguageMarkers(t *testing.T, text string) ([]langMarker, map[string]protocol.Range) {
@@ -89,16 +91,22 @@ func parseLanguageMarkers(t *testing.T, text string) ([]langMarker, map[string]p
 	lines := strings.Split(text, "\n")
 	var markers []langMarker
 	locs := map[string]protocol.Range{}
-	target := -1
+	var above []int // the non-marker lines so far
 	for i, line := range lines {
 		m := langMarkerLine.FindStringSubmatch(line)
 		if m == nil {
-			target = i
+			above = append(above, i)
 			continue
 		}
-		if target < 0 {
-			t.Fatalf("line %d: a marker with no line above it", i+1)
+		up := 1
+		if m[1] != "" {
+			up, _ = strconv.Atoi(m[1])
 		}
+		if up < 1 || up > len(above) {
+			t.Fatalf("line %d: a marker with no line %d above it", i+1, up)
+		}
+		target := above[len(above)-up]
+		m = m[1:]
 		fields := markerFields(m[2])
 		if m[1] == "loc" {
 			if len(fields) != 2 {

@@ -42,7 +42,7 @@ func Rename(snap *Snapshot, pos protocol.Position, newName string) (*protocol.Wo
 		return nil, fmt.Errorf("%q is not a variable name: use letters, digits and _, not starting with a digit", newName)
 	}
 	if !isVar(t) && !stageNamePattern.MatchString(newName) {
-		return nil, fmt.Errorf("%q is not a stage name: start with a letter, then letters, digits, -, _ or .", newName)
+		return nil, fmt.Errorf("%q is not a stage name: start with a letter, then letters, digits, -, _ or dots", newName)
 	}
 	edits := []protocol.TextEdit{}
 	for _, p := range sx.places(k) {

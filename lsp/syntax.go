@@ -429,22 +429,3 @@ func validVarName(s string) bool {
 	}
 	return true
 }
-
-// tokenAt returns the token under the 0-based line and byte column (its end included, so a cursor right
-// after a word finds it).
-func (sx *syntax) tokenAt(line, col int, kinds ...tokenKind) (token, bool) {
-	for _, t := range sx.tokens {
-		if t.line != line || col < t.start || col > t.end {
-			continue
-		}
-		if len(kinds) == 0 {
-			return t, true
-		}
-		for _, k := range kinds {
-			if t.kind == k {
-				return t, true
-			}
-		}
-	}
-	return token{}, false
-}
