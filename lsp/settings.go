@@ -24,11 +24,14 @@ type Settings struct {
 	// RegistryCredentials are sent to registries ("registryCredentials": "USER:PASSWORD"); zero means the
 	// server's $LAYERLINT_REGISTRY_CREDS, then the Docker config. They are never logged or shown.
 	RegistryCredentials source.Credentials
+	// BuildKitChecks reports BuildKit's own build checks beside layerlint's rules ("buildkitChecks": "on", the
+	// default); "off" leaves them to another Dockerfile server running beside this one.
+	BuildKitChecks bool
 }
 
 // defaultSettings are the settings before the client sends any.
 func defaultSettings() Settings {
-	return Settings{SizeHints: true, CacheHints: true, Threshold: lint.Info}
+	return Settings{SizeHints: true, CacheHints: true, Threshold: lint.Info, BuildKitChecks: true}
 }
 
 // parseSettings reads the "layerlint" section of raw (an object holding it) over base. Unknown keys are
@@ -105,6 +108,17 @@ func parseSettings(base Settings, raw json.RawMessage, root string) (s Settings,
 			warnings = append(warnings, fmt.Sprintf("layerlint.failureThreshold: %q is not one of error, warning, info, none", t))
 		} else {
 			s.Threshold = sev
+		}
+	}
+	if v, ok := m["buildkitChecks"]; ok && string(v) != "null" {
+		var onOff string
+		switch err := json.Unmarshal(v, &onOff); {
+		case err == nil && onOff == "on":
+			s.BuildKitChecks = true
+		case err == nil && onOff == "off":
+			s.BuildKitChecks = false
+		default:
+			warnings = append(warnings, fmt.Sprintf("layerlint.buildkitChecks: want \"on\" or \"off\", got %s", clip(string(v), 40)))
 		}
 	}
 	return s, warnings

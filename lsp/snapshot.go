@@ -296,7 +296,7 @@ func (s *Snapshot) lint(ctx context.Context) ([]lint.Finding, *lint.ParseError, 
 			return
 		}
 		s.lintDF = df
-		opts := []lint.Option{lint.WithConfig(s.Config)}
+		opts := []lint.Option{lint.WithConfig(s.Config), lint.WithBuildKitChecks(s.Settings.BuildKitChecks)}
 		opts = append(opts, s.evidence()...)
 		s.findings, s.lintErr = lint.Run(ctx, df, opts...)
 	})
