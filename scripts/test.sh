@@ -12,7 +12,8 @@
 #   images       rebuild testdata/images with build.sh and check the result
 #                against the committed archives
 #   editors      build layerls; the VS Code extension: npm ci, compile, unit
-#                tests, vsce package; the headless Neovim test with Debian's
+#                tests, vsce package, and the extension inside code-server
+#                driven by chromium; the headless Neovim test with Debian's
 #                Neovim 0.7 and Neovim 0.10, and the eglot test with Emacs 30
 #                (both from ../shared/tools/newer-editors.sh)
 #   go test      go test ./... with LAYERLINT_REQUIRE_TOOLS=1
@@ -67,6 +68,12 @@ step_deps() {
 	# The pre-commit hook test runs Debian's pre-commit, which needs git.
 	command -v git >/dev/null 2>&1 || missing+=(git)
 	command -v pre-commit >/dev/null 2>&1 || missing+=(pre-commit)
+	# The VS Code test (editors/vscode/test/codeserver): Debian's chromium drives code-server, whose
+	# native modules build against these; Debian's ripgrep stands in for the one it would download.
+	local pkg
+	for pkg in chromium ripgrep build-essential python3 pkg-config libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev; do
+		dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 			fail deps "missing ${missing[*]}; install them with: apt-get install -y ${missing[*]}"
@@ -283,6 +290,9 @@ step_editors_vscode() {
 		else
 			fail editors "editors/vscode: vsce package made no .vsix holding extension/dist/extension.js"
 		fi
+		section "editors: the extension inside a real VS Code (code-server + chromium)"
+		"$root/editors/vscode/test/codeserver/run.sh" "$vsix" "$work/layerls" ||
+			fail editors "editors/vscode: the code-server test failed"
 	else
 		fail editors "editors/vscode: vsce package failed"
 	fi
@@ -347,6 +357,11 @@ step_go_test() {
 	if ! npm ci --no-audit --no-fund --prefix lsp/testdata/node-client >"$work/npm-node-client.log" 2>&1; then
 		tail -n 30 "$work/npm-node-client.log" >&2
 		fail "go test" "npm ci --prefix lsp/testdata/node-client failed"
+	fi
+	# The language-feature test asks Docker's dockerfile-language-server-nodejs the same questions.
+	if ! npm ci --no-audit --no-fund --prefix lsp/testdata/docker-langserver >"$work/npm-docker-langserver.log" 2>&1; then
+		tail -n 30 "$work/npm-docker-langserver.log" >&2
+		fail "go test" "npm ci --prefix lsp/testdata/docker-langserver failed"
 	fi
 	# No message after go test: its own ok/FAIL lines close the output.
 	go test ./... || failed+=("go test")

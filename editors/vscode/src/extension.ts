@@ -2,8 +2,14 @@
 // settings. What can be checked without VS Code lives in settings.ts and
 // serverPath.ts.
 import * as vscode from "vscode";
-import { LanguageClient, LanguageClientOptions, RevealOutputChannelOn, ServerOptions } from "vscode-languageclient/node";
-import { initializationOptions, needsRestart } from "./settings";
+import {
+  DidChangeConfigurationNotification,
+  LanguageClient,
+  LanguageClientOptions,
+  RevealOutputChannelOn,
+  ServerOptions,
+} from "vscode-languageclient/node";
+import { BUILDKIT_CHECK_EXTENSIONS, initializationOptions, Neighbours, needsRestart } from "./settings";
 import { localLookup, resolveServerPath, ServerPath } from "./serverPath";
 
 /** INSTALL_URL is the README section that tells how to install layerls. */
@@ -28,14 +34,37 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (needsRestart((section) => e.affectsConfiguration(section))) {
         output.appendLine("layerlint.serverPath changed: restarting the server");
         void restart();
+      } else if (e.affectsConfiguration("layerlint")) {
+        sendSettings();
       }
     }),
+    // Docker's extension installed or removed: BuildKit's checks move between the servers.
+    vscode.extensions.onDidChange(() => sendSettings()),
   );
   await restart();
 }
 
 export function deactivate(): Promise<void> {
   return stop();
+}
+
+/** neighbours looks at the other installed extensions. */
+function neighbours(): Neighbours {
+  return { buildkitChecksReported: BUILDKIT_CHECK_EXTENSIONS.some((id) => vscode.extensions.getExtension(id) !== undefined) };
+}
+
+/**
+ * sendSettings sends the server the settings it reads, as
+ * initializationOptions carries them (not the raw "layerlint" section:
+ * "auto" values are resolved here).
+ */
+function sendSettings(): void {
+  const c = client;
+  if (c === undefined || !c.isRunning()) {
+    return;
+  }
+  const settings = initializationOptions(vscode.workspace.getConfiguration("layerlint"), neighbours());
+  void c.sendNotification(DidChangeConfigurationNotification.type, { settings });
 }
 
 function restart(): Promise<void> {
@@ -68,13 +97,21 @@ async function start(): Promise<void> {
     return;
   }
   output.appendLine(`starting ${server.path}`);
+  const n = neighbours();
+  if (n.buildkitChecksReported) {
+    output.appendLine(`${BUILDKIT_CHECK_EXTENSIONS.join(", ")} reports BuildKit's checks: layerlint.buildkitChecks "auto" leaves them to it`);
+  }
 
   const serverOptions: ServerOptions = { command: server.path, args: ["--stdio"] };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: "file", language: "dockerfile" }],
-    // didChangeConfiguration carries {"settings": {"layerlint": {...}}}.
-    synchronize: { configurationSection: "layerlint" },
-    initializationOptions: initializationOptions(config),
+    // didChangeConfiguration carries {"settings": {"layerlint": {...}}}, sent by sendSettings.
+    initializationOptions: initializationOptions(config, neighbours()),
+    middleware: {
+      // VS Code draws the inlay hints; the lenses, which repeat them for editors without hints, would
+      // show every size twice.
+      provideCodeLenses: () => [],
+    },
     outputChannel: output, // the server's stderr: its log
     traceOutputChannel: traceOutput,
     revealOutputChannelOn: RevealOutputChannelOn.Never,

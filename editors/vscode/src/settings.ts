@@ -10,6 +10,21 @@ export interface ServerSettings {
   context?: string;
   hints: { size: boolean; cache: boolean };
   failureThreshold: FailureThreshold;
+  buildkitChecks: "on" | "off";
+}
+
+/**
+ * BUILDKIT_CHECK_EXTENSIONS are the extensions whose Dockerfile server
+ * already reports BuildKit's build checks: Docker's own (Docker DX, with
+ * docker-language-server). With one of them installed, layerlint.buildkitChecks
+ * "auto" turns layerls's copy of those checks off.
+ */
+export const BUILDKIT_CHECK_EXTENSIONS: readonly string[] = ["docker.docker"];
+
+/** Neighbours is what the extension knows about the other extensions. */
+export interface Neighbours {
+  /** buildkitChecksReported: another extension's server reports BuildKit's checks. */
+  buildkitChecksReported: boolean;
 }
 
 /**
@@ -27,13 +42,14 @@ const thresholds: readonly FailureThreshold[] = ["error", "warning", "info", "no
  * context are left out, so the server falls back to .layerlint.yaml; an
  * unknown threshold becomes the server's default, "info".
  */
-export function serverSettings(config: SettingsReader): ServerSettings {
+export function serverSettings(config: SettingsReader, neighbours: Neighbours = { buildkitChecksReported: false }): ServerSettings {
   const s: ServerSettings = {
     hints: {
       size: config.get<boolean>("hints.size") ?? true,
       cache: config.get<boolean>("hints.cache") ?? true,
     },
     failureThreshold: "info",
+    buildkitChecks: buildkitChecks(config.get<string>("buildkitChecks"), neighbours),
   };
   const image = (config.get<string>("image") ?? "").trim();
   if (image !== "") {
@@ -51,12 +67,24 @@ export function serverSettings(config: SettingsReader): ServerSettings {
 }
 
 /**
- * initializationOptions is the initialize request's initializationOptions:
- * {"layerlint": {...}}, the same shape as the settings that
- * workspace/didChangeConfiguration carries under "settings".
+ * buildkitChecks resolves layerlint.buildkitChecks: "on" and "off" as set;
+ * "auto" (the default, and anything else) is "off" when another extension's
+ * server already reports BuildKit's checks, so none is shown twice.
  */
-export function initializationOptions(config: SettingsReader): { layerlint: ServerSettings } {
-  return { layerlint: serverSettings(config) };
+export function buildkitChecks(setting: string | undefined, neighbours: Neighbours): "on" | "off" {
+  if (setting === "on" || setting === "off") {
+    return setting;
+  }
+  return neighbours.buildkitChecksReported ? "off" : "on";
+}
+
+/**
+ * initializationOptions is the initialize request's initializationOptions:
+ * {"layerlint": {...}}, the same shape as the settings that the extension
+ * sends with workspace/didChangeConfiguration under "settings".
+ */
+export function initializationOptions(config: SettingsReader, neighbours?: Neighbours): { layerlint: ServerSettings } {
+  return { layerlint: serverSettings(config, neighbours) };
 }
 
 /**

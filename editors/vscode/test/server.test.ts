@@ -1,7 +1,7 @@
 // The settings as this extension sends them, against the real layerls: the
 // messages VS Code's language client sends (initializationOptions from
-// settings.ts, then didChangeConfiguration with the whole "layerlint"
-// section, serverPath and trace included), spoken over vscode-jsonrpc, the
+// settings.ts, then didChangeConfiguration with the same object, as the
+// extension's sendSettings sends it), spoken over vscode-jsonrpc, the
 // client library's own transport. Runs when LAYERLS_BIN names a layerls
 // binary (scripts/test.sh builds one; LAYERLS_FIXTURE may name the fixture
 // directory); skipped otherwise.
@@ -35,10 +35,10 @@ function reader(values: Record<string, unknown>): SettingsReader {
 }
 
 // session starts layerls with the initializationOptions the extension makes
-// from settings (keys as in VS Code, under "layerlint."), sends section as
-// the didChangeConfiguration VS Code would send for them, opens the fixture
-// and returns helpers to query it.
-async function session(settings: Record<string, unknown>, section: Record<string, unknown> = {}) {
+// from settings (keys as in VS Code, under "layerlint."), sends them again
+// with didChangeConfiguration as the extension does, opens the fixture and
+// returns helpers to query it.
+async function session(settings: Record<string, unknown>) {
   const proc = spawn(bin, ["--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -63,20 +63,8 @@ async function session(settings: Record<string, unknown>, section: Record<string
     initializationOptions: initializationOptions(reader(settings)),
   });
   await conn.sendNotification("initialized", {});
-  // What synchronize.configurationSection sends: every key of the section.
-  await conn.sendNotification("workspace/didChangeConfiguration", {
-    settings: {
-      layerlint: {
-        serverPath: "",
-        image: "",
-        context: "",
-        hints: { size: true, cache: true },
-        failureThreshold: "info",
-        trace: { server: "off" },
-        ...section,
-      },
-    },
-  });
+  // What the extension's sendSettings sends on a change of the "layerlint" section.
+  await conn.sendNotification("workspace/didChangeConfiguration", { settings: initializationOptions(reader(settings)) });
   await conn.sendNotification("textDocument/didOpen", {
     textDocument: { uri, languageId: "dockerfile", version: 1, text: fs.readFileSync(path.join(fixture, "Dockerfile"), "utf8") },
   });
@@ -130,10 +118,7 @@ test("defaults: sizes and cache status from .layerlint.yaml, findings as diagnos
 });
 
 test("hints.size off leaves the cache status only; threshold none publishes no findings", { skip }, async () => {
-  const s = await session(
-    { "hints.size": false, failureThreshold: "none" },
-    { hints: { size: false, cache: true }, failureThreshold: "none" },
-  );
+  const s = await session({ "hints.size": false, failureThreshold: "none" });
   try {
     const hints = await until(s.hints, (h) => (h ?? []).some((x) => text(x) === "cached"));
     assert.ok((hints ?? []).some((h) => text(h) === "cached"), "cache status still shown");

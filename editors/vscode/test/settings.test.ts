@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { initializationOptions, needsRestart, SettingsReader } from "../src/settings";
+import { BUILDKIT_CHECK_EXTENSIONS, buildkitChecks, initializationOptions, needsRestart, SettingsReader } from "../src/settings";
 
 // reader is a SettingsReader over a flat map, as VS Code's configuration is
 // read with keys under "layerlint.".
@@ -10,7 +10,7 @@ function reader(values: Record<string, unknown>): SettingsReader {
 
 test("defaults: hints on, threshold info, no image or context", () => {
   assert.deepEqual(initializationOptions(reader({})), {
-    layerlint: { hints: { size: true, cache: true }, failureThreshold: "info" },
+    layerlint: { hints: { size: true, cache: true }, failureThreshold: "info", buildkitChecks: "on" },
   });
 });
 
@@ -23,6 +23,7 @@ test("every setting maps to the server's key", () => {
       "hints.size": false,
       "hints.cache": true,
       failureThreshold: "warning",
+      buildkitChecks: "off",
       "trace.server": "verbose",
     }),
   );
@@ -32,6 +33,7 @@ test("every setting maps to the server's key", () => {
       context: "app",
       hints: { size: false, cache: true },
       failureThreshold: "warning",
+      buildkitChecks: "off",
     },
   });
 });
@@ -50,4 +52,15 @@ test("an unknown threshold falls back to info", () => {
 test("only a new server path needs a restart", () => {
   assert.equal(needsRestart((s) => s === "layerlint.serverPath"), true);
   assert.equal(needsRestart((s) => s === "layerlint.image"), false);
+});
+
+test("buildkitChecks auto: off when Docker's extension reports BuildKit's checks, else on", () => {
+  const docker = { buildkitChecksReported: true };
+  const alone = { buildkitChecksReported: false };
+  assert.equal(initializationOptions(reader({}), docker).layerlint.buildkitChecks, "off");
+  assert.equal(initializationOptions(reader({ buildkitChecks: "auto" }), alone).layerlint.buildkitChecks, "on");
+  assert.equal(buildkitChecks("on", docker), "on", "an explicit on wins");
+  assert.equal(buildkitChecks("off", alone), "off", "an explicit off wins");
+  assert.equal(buildkitChecks("sometimes", docker), "off", "an unknown value is auto");
+  assert.deepEqual(BUILDKIT_CHECK_EXTENSIONS, ["docker.docker"]);
 });

@@ -24,6 +24,8 @@ log="$dir/install.log"
 if ! sh -eu -c '
 	dir=$1 version=$2 cs=$3
 	npm install --ignore-scripts --prefix "$dir" "code-server@$version"
+	# code-server'"'"'s own native module (password hashing), built here: its prebuilt download is not reachable.
+	(cd "$dir" && npm_config_build_from_source=true npm rebuild argon2)
 	cd "$cs/lib/vscode"
 	npm install --omit=dev --ignore-scripts
 	# The native modules VS Code'"'"'s server loads on Linux; the Windows-only ones build nothing.
