@@ -15,6 +15,8 @@ import (
 	"os/signal"
 
 	"github.com/spf13/cobra"
+
+	"github.com/layerlint/layerlint/internal/version"
 )
 
 // Exit codes.
@@ -39,6 +41,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	code := exitSame
 	root := newDiffCommand(&code)
 	root.AddCommand(newHistoryCommand(&code), newCacheCommand())
+	root.Version = version.String()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/layerlint/layerlint/internal/version"
 	"github.com/layerlint/layerlint/layerdiff/load"
 	"github.com/layerlint/layerlint/layerdiff/source"
 	"github.com/layerlint/layerlint/lint"
@@ -31,7 +32,8 @@ const (
 const helpText = `layerlint checks Dockerfiles for layer problems: cache-busting COPY order,
 package caches left in layers, files deleted in a later layer, and more, plus
 BuildKit's own build checks. Configuration comes from .layerlint.yaml, found
-upward from each Dockerfile, or from --config.
+upward from each Dockerfile, or from --config. Without a file argument it lints
+./Dockerfile, or ./Containerfile when only that exists.
 
 Exit status:
   0  no findings at or over --failure-threshold
@@ -79,6 +81,7 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		Use:           "layerlint [flags] [Dockerfile...|-]",
 		Short:         "Lint Dockerfiles for cache-busting order and bloated layers",
 		Long:          helpText,
+		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, files []string) error {
@@ -108,6 +111,17 @@ func runWithInput(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	return code
 }
 
+// defaultFile is what layerlint lints without a file argument: Dockerfile, or Containerfile (podman's and
+// buildah's name) when only that exists.
+func defaultFile() string {
+	if _, err := os.Stat("Dockerfile"); err != nil {
+		if _, err := os.Stat("Containerfile"); err == nil {
+			return "Containerfile"
+		}
+	}
+	return "Dockerfile"
+}
+
 func lintFiles(ctx context.Context, o options, files []string, stdout, stderr io.Writer) (int, error) {
 	if o.listRules {
 		listRules(stdout)
@@ -123,7 +137,7 @@ func lintFiles(ctx context.Context, o options, files []string, stdout, stderr io
 		}
 	}
 	if len(files) == 0 {
-		files = []string{"Dockerfile"}
+		files = []string{defaultFile()}
 	}
 	if o.fix && slices.Contains(files, "-") {
 		return exitBadInput, errors.New("--fix: cannot fix standard input in place")
