@@ -17,12 +17,14 @@ const INSTALL_URL = "https://github.com/layerlint/layerlint#install-layerls";
 const INSTALL_COMMAND = "go install github.com/layerlint/layerlint/cmd/layerls@latest";
 
 let client: LanguageClient | undefined;
+let extensionPath: string | undefined;
 let output: vscode.OutputChannel;
 let traceOutput: vscode.OutputChannel;
 // Restarts run one after the other: a second click waits for the first.
 let pending: Promise<void> = Promise.resolve();
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionPath = context.extensionPath;
   output = vscode.window.createOutputChannel("layerlint");
   traceOutput = vscode.window.createOutputChannel("layerlint (trace)");
   context.subscriptions.push(
@@ -91,7 +93,7 @@ async function stop(): Promise<void> {
 async function start(): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const config = vscode.workspace.getConfiguration("layerlint");
-  const server = resolveServerPath(localLookup(config.get<string>("serverPath") ?? "", folder));
+  const server = resolveServerPath(localLookup(config.get<string>("serverPath") ?? "", folder, extensionPath));
   if (!server.found) {
     reportNotFound(server);
     return;

@@ -10,6 +10,11 @@ export interface ServerLookup {
   setting: string;
   /** workspaceFolder is the first workspace folder's path, if any. */
   workspaceFolder?: string;
+  /**
+   * extensionPath is the extension's own directory: a platform package
+   * carries layerls in its bin/ (scripts/dist.sh puts it there).
+   */
+  extensionPath?: string;
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
   homedir: string;
@@ -26,9 +31,10 @@ export const SERVER_NAME = "layerls";
 /**
  * resolveServerPath finds layerls: the setting when it is set (~ and a path
  * relative to the workspace folder are expanded; nothing else is tried, so a
- * wrong setting is reported rather than silently bypassed), else the first
- * layerls on PATH, else $GOBIN, $GOPATH/bin and ~/go/bin, where `go install`
- * puts it (VS Code started from a desktop often has a PATH without them).
+ * wrong setting is reported rather than silently bypassed), else the one the
+ * extension brings in its bin/ (platform packages), else the first layerls on
+ * PATH, else $GOBIN, $GOPATH/bin and ~/go/bin, where `go install` puts it
+ * (VS Code started from a desktop often has a PATH without them).
  */
 export function resolveServerPath(l: ServerLookup): ServerPath {
   const exe = l.platform === "win32" ? SERVER_NAME + ".exe" : SERVER_NAME;
@@ -54,6 +60,9 @@ export function resolveServerPath(l: ServerLookup): ServerPath {
   }
 
   const dirs: string[] = [];
+  if (l.extensionPath !== undefined) {
+    dirs.push(p.join(l.extensionPath, "bin"));
+  }
   const pathVar = l.env.PATH ?? l.env.Path ?? "";
   const sep = l.platform === "win32" ? ";" : ":";
   for (const d of pathVar.split(sep)) {
@@ -101,10 +110,11 @@ export function isExecutableFile(p: string): boolean {
 }
 
 /** localLookup is a ServerLookup for this process's machine. */
-export function localLookup(setting: string, workspaceFolder?: string): ServerLookup {
+export function localLookup(setting: string, workspaceFolder?: string, extensionPath?: string): ServerLookup {
   return {
     setting,
     workspaceFolder,
+    extensionPath,
     env: process.env,
     platform: process.platform,
     homedir: os.homedir(),

@@ -96,3 +96,23 @@ test("isExecutableFile: a file with x, not a directory or a plain file", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a platform package's own layerls comes before PATH; the setting before both", () => {
+  const env = { PATH: "/usr/bin" };
+  const own = "/ext/layerlint-0.1.0-linux-x64/bin/layerls";
+  const both = [own, "/usr/bin/layerls"];
+  assert.deepEqual(resolveServerPath(lookup({ env, extensionPath: "/ext/layerlint-0.1.0-linux-x64" }, both)), { found: true, path: own });
+  assert.deepEqual(resolveServerPath(lookup({ env, extensionPath: "/ext/layerlint-0.1.0" }, ["/usr/bin/layerls"])), {
+    found: true,
+    path: "/usr/bin/layerls",
+  });
+  assert.deepEqual(
+    resolveServerPath(lookup({ env, setting: "/opt/layerls", extensionPath: "/ext/layerlint-0.1.0-linux-x64" }, [...both, "/opt/layerls"])),
+    { found: true, path: "/opt/layerls" },
+  );
+});
+
+test("on Windows the bundled server is bin\\layerls.exe", () => {
+  const r = resolveServerPath(lookup({ platform: "win32", env: {}, homedir: "C:\\u", extensionPath: "C:\\ext" }, ["C:\\ext\\bin\\layerls.exe"]));
+  assert.deepEqual(r, { found: true, path: "C:\\ext\\bin\\layerls.exe" });
+});

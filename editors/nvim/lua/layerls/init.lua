@@ -301,6 +301,12 @@ function M.setup(opts)
     M.config.settings = opts.settings -- replaced whole, not merged into {}
   end
   local group = vim.api.nvim_create_augroup("layerls", { clear = true })
+  -- podman's and buildah's names for a Dockerfile: Neovim knows Containerfile, not *.Containerfile.
+  vim.api.nvim_create_autocmd({ "BufRead", "BufNewFile" }, {
+    group = group,
+    pattern = "*.Containerfile",
+    command = "setfiletype dockerfile",
+  })
   vim.api.nvim_create_autocmd("FileType", {
     group = group,
     pattern = M.config.filetypes,
