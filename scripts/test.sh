@@ -16,6 +16,8 @@
 #                driven by chromium; the headless Neovim test with Debian's
 #                Neovim 0.7 and Neovim 0.10, and the eglot test with Emacs 30
 #                (both from ../shared/tools/newer-editors.sh)
+#   dist         scripts/dist.sh: every platform's binaries and .vsix; the
+#                linux-x64 .vsix's own layerls --version and node-client test
 #   go test      go test ./... with LAYERLINT_REQUIRE_TOOLS=1
 #
 # Every check runs even when an earlier one failed, so one run shows every
@@ -347,6 +349,46 @@ step_editors_nvim() {
 	fi
 }
 
+# ---------------------------------------------------------------- dist
+
+# step_dist builds the release files (scripts/dist.sh: every platform's
+# binaries and .vsix), then runs the linux-x64 .vsix's own layerls: its
+# --version must print the stamped version, and the extension's node-client
+# test (editors/vscode/test/server.test.ts, built by step_editors_vscode in
+# $work/vscode) must pass against it, and in code-server without
+# layerlint.serverPath the extension must start that layerls.
+step_dist() {
+	section "dist: release binaries and platform .vsix files (scripts/dist.sh)"
+	local version="ci-test" vsix bin
+	if ! DIST="$work/dist" scripts/dist.sh "$version" >"$work/dist.log" 2>&1; then
+		tail -n 30 "$work/dist.log" >&2
+		fail dist "scripts/dist.sh failed"
+		return
+	fi
+	cat "$work/dist/SHA256SUMS"
+	vsix=$(ls "$work"/dist/layerlint-linux-x64-*.vsix 2>/dev/null | head -n 1)
+	if [ -z "$vsix" ] || ! unzip -q -o "$vsix" extension/bin/layerls -d "$work/vsix-linux-x64"; then
+		fail dist "no linux-x64 .vsix holding extension/bin/layerls"
+		return
+	fi
+	bin="$work/vsix-linux-x64/extension/bin/layerls"
+	if [ "$("$bin" --version 2>&1)" != "layerls $version" ]; then
+		fail dist "the linux-x64 .vsix's layerls --version printed \"$("$bin" --version 2>&1)\", want \"layerls $version\""
+		return
+	fi
+	echo "$(basename "$vsix"): bin/layerls --version: $("$bin" --version)"
+	(cd "$work/vscode" && LAYERLS_BIN="$bin" LAYERLS_FIXTURE="$root/editors/testdata/app-v2" node --test out/test/) >"$work/dist-node.log" 2>&1 ||
+		{
+			tail -n 30 "$work/dist-node.log" >&2
+			fail dist "the node-client test against the linux-x64 .vsix's layerls failed"
+			return
+		}
+	grep -E '^# (pass|fail)' "$work/dist-node.log"
+	# And inside code-server with no layerlint.serverPath: the package must run the layerls it brings.
+	editors/vscode/test/codeserver/run.sh "$vsix" bundled ||
+		fail dist "the linux-x64 .vsix in code-server did not run its own layerls"
+}
+
 # ---------------------------------------------------------------- go test
 
 step_go_test() {
@@ -374,6 +416,7 @@ if [ ${#failed[@]} -eq 0 ]; then
 	step_staticcheck
 	step_images
 	step_editors
+	cd "$root" && step_dist
 	if [ ${#failed[@]} -gt 0 ]; then
 		echo
 		echo "steps failed so far: ${failed[*]} (running go test anyway)" >&2

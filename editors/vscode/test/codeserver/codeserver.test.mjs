@@ -1,6 +1,7 @@
 // The layerlint extension inside a real VS Code: code-server (VS Code for the browser) with the .vsix
 // installed, opened on the app-v2 fixture, driven by Debian's chromium through playwright-core. run.sh
 // sets the environment: CODE_SERVER_ENTRY, LAYERLINT_VSIX, LAYERLS_BIN, LAYERLS_FIXTURE, ARTIFACTS.
+// LAYERLS_BIN=bundled leaves layerlint.serverPath unset: a platform package must run its own bin/layerls.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -75,7 +76,7 @@ before(async () => {
   fs.writeFileSync(
     path.join(userData, "User", "settings.json"),
     JSON.stringify({
-      "layerlint.serverPath": layerls,
+      ...(layerls === "bundled" ? {} : { "layerlint.serverPath": layerls }),
       "workbench.startupEditor": "none",
       "security.workspace.trust.enabled": false,
       "telemetry.telemetryLevel": "off",
@@ -163,10 +164,13 @@ test("layerlint's findings are in VS Code's Problems panel and drawn as squiggle
 test("layerlint: Restart server starts layerls again and the hints come back", async () => {
   await runCommand("layerlint: Restart server");
   await runCommand("layerlint: Show server log");
-  await waitFor("a second 'starting' in the layerlint output channel", async () => {
+  const started = await waitFor("a second 'starting' in the layerlint output channel", async () => {
     const log = await page.evaluate(() => document.querySelector(".part.panel .view-lines")?.textContent.replace(/[\u00a0\u2000-\u200b]/g, " ") ?? "");
-    return (log.match(/starting \S*layerls/g) ?? []).length >= 2;
+    const runs = log.match(/starting (\S*layerls)/g) ?? [];
+    return runs.length >= 2 && runs;
   });
+  const want = layerls === "bundled" ? path.join(extensions, "layerlint.layerlint-") : layerls;
+  assert.ok(started.every((s) => s.startsWith(`starting ${want}`)), `started ${started}, want ${want}…`);
   await waitFor("the hints after the restart", async () => (await editorText()).includes("COPY static/ /app/static/ +406 B cached"));
 });
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# editors/vscode/test/codeserver/run.sh VSIX LAYERLS: the extension inside a real VS Code. Installs
+# editors/vscode/test/codeserver/run.sh VSIX LAYERLS: the extension inside a real VS Code (LAYERLS
+# "bundled": a platform .vsix, run with the layerls it brings). Installs
 # code-server 4.99.4 once per machine (install.sh, in $XDG_CACHE_HOME/layerlint-fixtures or
 # ~/.cache/layerlint-fixtures; about 6 minutes the first time on 2 cores), installs VSIX into it, and runs
 # codeserver.test.mjs with node's test runner: Debian's chromium, driven by playwright-core, opens the
