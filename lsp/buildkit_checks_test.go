@@ -59,7 +59,9 @@ func TestBuildKitChecksSetting(t *testing.T) {
 				return
 			}
 			c.notify(protocol.MethodWorkspaceDidChangeConfiguration, map[string]any{"settings": map[string]any{"layerlint": map[string]any{"buildkitChecks": "on"}}})
-			c.waitDiagnostics(u, 1, func(ds []protocol.Diagnostic) bool { return has("StageNameCasing")(ds) && has("AptListsNotRemoved")(ds) })
+			c.waitDiagnostics(u, 1, func(ds []protocol.Diagnostic) bool {
+				return has("StageNameCasing")(ds) && has("AptListsNotRemoved")(ds)
+			})
 		})
 	}
 }

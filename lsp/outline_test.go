@@ -87,7 +87,9 @@ func TestCodeLenses(t *testing.T) {
 	text := string(data)
 	c := startServer(t, dir, nil)
 	u := c.open(path, text)
-	hints := c.waitHints(u, func(hs []lsp.InlayHint) bool { return hasCacheHints(hs) && slices.ContainsFunc(hs, func(h lsp.InlayHint) bool { return h.Label == "+406 B" }) })
+	hints := c.waitHints(u, func(hs []lsp.InlayHint) bool {
+		return hasCacheHints(hs) && slices.ContainsFunc(hs, func(h lsp.InlayHint) bool { return h.Label == "+406 B" })
+	})
 	var lenses []protocol.CodeLens
 	c.call(protocol.MethodTextDocumentCodeLens, map[string]any{"textDocument": map[string]any{"uri": u}}, &lenses)
 	byLine := hintsByLine(hints)
