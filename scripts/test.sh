@@ -287,7 +287,9 @@ step_editors_vscode() {
 	if npx vsce package --skip-license --out "$work/vsix/" </dev/null; then
 		local vsix
 		vsix=$(ls "$work"/vsix/*.vsix 2>/dev/null | head -n 1)
-		if [ -n "$vsix" ] && unzip -l "$vsix" | grep -q 'extension/dist/extension.js'; then
+		# Not `unzip -l | grep -q`: grep stops reading at the first match and,
+		# under pipefail, unzip's SIGPIPE fails the pipe.
+		if [ -n "$vsix" ] && unzip -l "$vsix" >"$work/vsix.list" && grep -q 'extension/dist/extension.js' "$work/vsix.list"; then
 			echo "packed $(basename "$vsix"): $(wc -c <"$vsix") bytes"
 		else
 			fail editors "editors/vscode: vsce package made no .vsix holding extension/dist/extension.js"
@@ -300,18 +302,28 @@ step_editors_vscode() {
 	fi
 }
 
+# shared_dir prints the workplace's shared folder (newer-editors.sh, the
+# Dockerfile corpus): $LAYERLINT_SHARED, else beside the work tree, else
+# /work/shared. CI runs in a fresh clone elsewhere (/tmp/ci-check), where
+# "beside the work tree" is not it.
+shared_dir() {
+	local c
+	for c in "${LAYERLINT_SHARED:-}" "$root/../shared" /work/shared; do
+		if [ -n "$c" ] && { [ -d "$c/tools" ] || [ -d "$c/corpus" ]; }; then
+			(cd "$c" && pwd)
+			return 0
+		fi
+	done
+	return 1
+}
+
 # newer_nvim installs Neovim 0.10 with ../shared/tools/newer-editors.sh (Debian
 # trixie's packages unpacked under $work, about 15 s) and prints its path.
 newer_nvim() {
-	# CI runs in a fresh clone elsewhere (/tmp/ci-check): look beside the
-	# work tree first, then in the workplace's shared folder.
-	local script="" prefix="$work/newer-editors" c
-	for c in "${LAYERLINT_SHARED:-}/tools/newer-editors.sh" "$root/../shared/tools/newer-editors.sh" /work/shared/tools/newer-editors.sh; do
-		if [ -f "$c" ]; then
-			script=$c
-			break
-		fi
-	done
+	local script="" prefix="$work/newer-editors" shared
+	if shared=$(shared_dir) && [ -f "$shared/tools/newer-editors.sh" ]; then
+		script=$shared/tools/newer-editors.sh
+	fi
 	if [ -z "$script" ]; then
 		echo "newer-editors.sh not found (set LAYERLINT_SHARED to the shared folder)" >&2
 		return 1
@@ -394,6 +406,12 @@ step_dist() {
 step_go_test() {
 	section "go test ./... (LAYERLINT_REQUIRE_TOOLS=1)"
 	export LAYERLINT_REQUIRE_TOOLS=1
+	# lint's corpus test reads the workplace's real-world Dockerfiles.
+	local shared
+	if [ -z "${LAYERLINT_CORPUS:-}" ] && shared=$(shared_dir) && [ -d "$shared/corpus/dockerfiles" ]; then
+		export LAYERLINT_CORPUS="$shared/corpus/dockerfiles"
+	fi
+	echo "corpus: ${LAYERLINT_CORPUS:-not found, so TestCorpus in lint will fail}"
 	# The language server's end-to-end test runs Microsoft's protocol client
 	# under node from lsp/testdata/node-client (node_modules is gitignored).
 	if ! npm ci --no-audit --no-fund --prefix lsp/testdata/node-client >"$work/npm-node-client.log" 2>&1; then
