@@ -156,7 +156,13 @@ func renderHistoryText(w io.Writer, rep *history.Report) error {
 	fmt.Fprintf(w, "%s  (%d steps, %d layers, %s of files, %s wasted)\n\n", rep.Image, len(rep.Steps), layers,
 		layerdiff.FormatSize(rep.Size), layerdiff.FormatSize(rep.Wasted))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LINE\tLAYER\tSIZE\tFILES\t+/~/-\tWASTED\tINSTRUCTION")
+	// Without a Dockerfile nothing tells which steps are the base image's: show what the history says, as
+	// docker history does, and claim nothing.
+	last := "INSTRUCTION"
+	if rep.Alignment == nil {
+		last = "CREATED BY"
+	}
+	fmt.Fprintf(tw, "LINE\tLAYER\tSIZE\tFILES\t+/~/-\tWASTED\t%s\n", last)
 	for _, s := range rep.Steps {
 		line, layer, size, files, changes, wasted := "-", "-", "-", "", "", ""
 		if s.Line > 0 {
@@ -173,8 +179,10 @@ func renderHistoryText(w io.Writer, rep *history.Report) error {
 		switch {
 		case s.Stale:
 			text = "(stale) " + s.CreatedBy
-		case s.Line == 0:
+		case s.Base:
 			text = "(base) " + s.CreatedBy
+		case s.Line == 0:
+			text = s.CreatedBy
 		case s.Rebuild != "":
 			text = "[rebuild: " + s.Rebuild + "] " + s.Instruction
 		}

@@ -181,3 +181,40 @@ func TestHistoryPrefix(t *testing.T) {
 		t.Errorf("matching Dockerfile: exit %d\n%s", code, out)
 	}
 }
+
+// TestHistoryWithoutDockerfileClaimsNoBase: only a Dockerfile tells where the base image's steps end, so
+// without one no row says "(base)" and no JSON step has "base": true; with one, the base image's rows do.
+func TestHistoryWithoutDockerfileClaimsNoBase(t *testing.T) {
+	text, err := historyCmd(t, appV2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text, "(base)") || !strings.Contains(text, "CREATED BY") {
+		t.Errorf("history without --dockerfile claims base steps or lacks CREATED BY:\n%s", text)
+	}
+	js, err := historyCmd(t, "--format", "json", appV2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Steps []struct {
+			Base bool `json:"base"`
+		} `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(js), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range doc.Steps {
+		if s.Base {
+			t.Errorf("step %d: base true without a Dockerfile", i)
+		}
+	}
+	with, err := historyCmd(t, "--dockerfile", "../../testdata/images/app-v2/Dockerfile", appV2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// app-v2's base image (testdata/images/base) has 6 history entries.
+	if n := strings.Count(with, "(base)"); n != 6 {
+		t.Errorf("with the Dockerfile, %d rows say (base), want the base image's 6:\n%s", n, with)
+	}
+}

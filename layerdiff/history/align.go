@@ -52,6 +52,7 @@ type Step struct {
 	// DiffID is the layer's DiffID, "" when Empty.
 	DiffID string
 	// Base reports that the step belongs to the base image: it is not one of the Dockerfile's instructions.
+	// Only a Dockerfile tells where the base image's steps end: without one it is false for every step.
 	Base bool
 	// Stale reports an entry of the image's own build (after the base image's) that no instruction of the
 	// Dockerfile matches any more: the Dockerfile changed from there on, or lost instructions at its end.
@@ -163,14 +164,14 @@ func historySteps(img *layerdiff.Image) ([]Step, error) {
 		// No history (images made by some tools): one anonymous step per layer.
 		steps := make([]Step, len(img.Layers))
 		for k, l := range img.Layers {
-			steps[k] = Step{Stage: -1, History: -1, Layer: k, DiffID: l.DiffID.String(), Base: true}
+			steps[k] = Step{Stage: -1, History: -1, Layer: k, DiffID: l.DiffID.String()}
 		}
 		return steps, nil
 	}
 	steps := make([]Step, len(hist))
 	k := 0
 	for i, h := range hist {
-		s := Step{Stage: -1, History: i, CreatedBy: h.CreatedBy, Empty: h.EmptyLayer, Layer: -1, Base: true}
+		s := Step{Stage: -1, History: i, CreatedBy: h.CreatedBy, Empty: h.EmptyLayer, Layer: -1}
 		s.Command = parseEntry(h).Command
 		if !h.EmptyLayer {
 			if k >= len(img.Layers) {

@@ -260,7 +260,7 @@ func TestAlignBadImages(t *testing.T) {
 	}
 	noHist := &layerdiff.Image{Name: "bare", Config: &v1.ConfigFile{}, Layers: []*layerdiff.Listing{new(layerdiff.LayerIndex).Listing(), new(layerdiff.LayerIndex).Listing()}}
 	steps, err := Align(noHist, nil)
-	if err != nil || len(steps) != 2 || steps[1].Layer != 1 || !steps[1].Base {
+	if err != nil || len(steps) != 2 || steps[1].Layer != 1 || steps[1].Base { // no Dockerfile: nothing says where the base ends
 		t.Errorf("no history: steps %+v, err %v", steps, err)
 	}
 	var me *MismatchError

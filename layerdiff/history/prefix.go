@@ -138,7 +138,7 @@ func alignChain(img *layerdiff.Image, steps []Step, hist []v1.History, c *chain,
 	}
 	a := &Alignment{Builder: al.builder, Instructions: len(c.instrs)}
 	if len(hist) == 0 {
-		a.Start, a.Steps = len(steps), steps
+		a.Start, a.Steps = len(steps), markBase(steps, len(steps))
 		if len(c.instrs) > 0 {
 			in := c.instrs[0]
 			a.Diverged = &MismatchError{Line: line(in.cmd), Instruction: text(in.cmd), History: -1,
@@ -165,9 +165,7 @@ func alignChain(img *layerdiff.Image, steps []Step, hist []v1.History, c *chain,
 	}
 	a.Diverged, a.Matched = diverged, i
 	out := make([]Step, 0, len(steps)+len(c.instrs))
-	for k := range a.Start {
-		out = append(out, steps[k])
-	}
+	out = append(out, markBase(steps, a.Start)...)
 	for _, p := range prefix {
 		in := al.ins[p.i]
 		s := instructionStep(in)
@@ -185,6 +183,14 @@ func alignChain(img *layerdiff.Image, steps []Step, hist []v1.History, c *chain,
 	}
 	a.Steps = append(out, al.unmatched(i, diverged, al.rebuildReason(i, j, diverged, c))...)
 	return a
+}
+
+// markBase marks the first n steps as the base image's (the Dockerfile tells where they end) and returns them.
+func markBase(steps []Step, n int) []Step {
+	for k := range n {
+		steps[k].Base = true
+	}
+	return steps[:n]
 }
 
 // instructionStep is the step of an instruction, not yet given a history entry.
