@@ -199,7 +199,8 @@ func FormatMode(e *Entry) string {
 func summarize(img *Image) ImageSummary {
 	s := ImageSummary{Name: img.Name, Layers: len(img.Layers)}
 	for _, l := range img.Layers {
-		s.Size += l.TarSize
+		s.Size += l.FileBytes
+		s.TarSize += l.TarSize
 	}
 	if c := img.Config; c != nil && c.OS != "" {
 		s.Platform = c.OS + "/" + c.Architecture
@@ -210,7 +211,8 @@ func summarize(img *Image) ImageSummary {
 	return s
 }
 
-// matchLayers aligns the layers of a and b by DiffID and totals their sizes.
+// matchLayers aligns the layers of a and b by DiffID and totals their sizes (bytes of file contents, the
+// size docker history shows).
 func matchLayers(a, b *Image) ([]LayerMatch, Summary) {
 	s := Summary{FirstDivergentLayer: -1}
 	n := max(len(a.Layers), len(b.Layers))
@@ -231,7 +233,7 @@ func matchLayers(a, b *Image) ([]LayerMatch, Summary) {
 	var out []LayerMatch
 	for i, l := range a.Layers {
 		id := l.DiffID.String()
-		m := LayerMatch{DiffID: id, IndexA: ptr(i), Size: l.TarSize, Files: l.Len(),
+		m := LayerMatch{DiffID: id, IndexA: ptr(i), Size: l.FileBytes, TarSize: l.TarSize, Files: l.Len(),
 			Deletes: l.Deletes(), Status: "only_a"}
 		if h := histA[i]; h != nil {
 			m.CreatedBy = h.CreatedBy
@@ -243,10 +245,10 @@ func matchLayers(a, b *Image) ([]LayerMatch, Summary) {
 		if j, ok := inB[id]; ok {
 			m.Status, m.IndexB = "shared", ptr(j)
 			s.SharedLayers++
-			s.SharedBytes += l.TarSize
+			s.SharedBytes += l.FileBytes
 		} else {
 			s.OnlyALayers++
-			s.OnlyABytes += l.TarSize
+			s.OnlyABytes += l.FileBytes
 		}
 		out = append(out, m)
 	}
@@ -257,20 +259,20 @@ func matchLayers(a, b *Image) ([]LayerMatch, Summary) {
 			continue
 		}
 		seenB[id] = true
-		m := LayerMatch{DiffID: id, IndexB: ptr(i), Size: l.TarSize, Files: l.Len(),
+		m := LayerMatch{DiffID: id, IndexB: ptr(i), Size: l.FileBytes, TarSize: l.TarSize, Files: l.Len(),
 			Deletes: l.Deletes(), Status: "only_b"}
 		if h := histB[i]; h != nil {
 			m.CreatedBy = h.CreatedBy
 		}
 		s.OnlyBLayers++
-		s.OnlyBBytes += l.TarSize
+		s.OnlyBBytes += l.FileBytes
 		out = append(out, m)
 	}
 	for _, l := range a.Layers {
-		s.SizeA += l.TarSize
+		s.SizeA += l.FileBytes
 	}
 	for _, l := range b.Layers {
-		s.SizeB += l.TarSize
+		s.SizeB += l.FileBytes
 	}
 	s.Growth = s.SizeB - s.SizeA
 	return out, s

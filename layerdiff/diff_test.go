@@ -82,7 +82,7 @@ func TestDiff(t *testing.T) {
 	if s.SharedLayers != 1 || s.OnlyALayers != 1 || s.OnlyBLayers != 2 || s.FirstDivergentLayer != 1 {
 		t.Errorf("layers: %+v", s)
 	}
-	if s.SizeA != a.Layers[0].TarSize+a.Layers[1].TarSize || s.Growth != s.SizeB-s.SizeA || s.SharedBytes != a.Layers[0].TarSize {
+	if s.SizeA != a.Layers[0].FileBytes+a.Layers[1].FileBytes || s.Growth != s.SizeB-s.SizeA || s.SharedBytes != a.Layers[0].FileBytes {
 		t.Errorf("sizes: %+v", s)
 	}
 	if s.Identical || s.Added != 2 || s.Deleted != 4 || s.Modified != 5 {

@@ -23,9 +23,12 @@ type Report struct {
 
 // ImageSummary describes one side of the comparison.
 type ImageSummary struct {
-	Name     string `json:"name"`
-	Layers   int    `json:"layers"`
-	Size     int64  `json:"size"`  // bytes of the uncompressed layers
+	Name   string `json:"name"`
+	Layers int    `json:"layers"`
+	// Size is the bytes of file contents the layers add, as docker history and docker images count them;
+	// TarSize is the bytes of the uncompressed layer tars (contents, headers and padding).
+	Size     int64  `json:"size"`
+	TarSize  int64  `json:"tar_size"`
 	Files    int    `json:"files"` // visible entries of the merged filesystem, directories included
 	Platform string `json:"platform,omitempty"`
 }
@@ -69,10 +72,13 @@ type LayerRef struct {
 type LayerMatch struct {
 	DiffID string `json:"diff_id"`
 	// Status is "shared" (in both images), "only_a" or "only_b".
-	Status    string `json:"status"`
-	IndexA    *int   `json:"index_a"`
-	IndexB    *int   `json:"index_b"`
-	Size      int64  `json:"size"` // bytes of the uncompressed tar
+	Status string `json:"status"`
+	IndexA *int   `json:"index_a"`
+	IndexB *int   `json:"index_b"`
+	// Size is the bytes of regular file contents the layer adds, the SIZE of docker history (and of layerdiff
+	// history); TarSize is the bytes of its uncompressed tar.
+	Size      int64  `json:"size"`
+	TarSize   int64  `json:"tar_size"`
 	Files     int    `json:"files"`
 	Deletes   int    `json:"deletes"` // whiteouts and opaque markers
 	CreatedBy string `json:"created_by,omitempty"`
@@ -89,7 +95,7 @@ type ConfigChange struct {
 	Removed []string `json:"removed,omitempty"`
 }
 
-// Summary holds the totals of a Report.
+// Summary holds the totals of a Report. Sizes are bytes of file contents, as in LayerMatch.Size.
 type Summary struct {
 	Identical    bool `json:"identical"`
 	SharedLayers int  `json:"shared_layers"`

@@ -30,7 +30,13 @@ type diffFlags struct {
 	creds        string
 	credsA       string
 	credsB       string
+	all          bool
+	limit        int
+	depth        int
 }
+
+// defaultLimit is how many changed paths the text lists on a terminal before it summarises them by directory.
+const defaultLimit = 40
 
 func newDiffCommand(code *int) *cobra.Command {
 	var f diffFlags
@@ -54,8 +60,13 @@ A bare path to a file is a docker-archive or an OCI archive, whichever it holds.
 Registry credentials: --creds-a and --creds-b for one image, --creds for both, else $LAYERLINT_REGISTRY_CREDS
 (USER:PASSWORD, for CI), else the Docker config ('docker login', credential helpers). None is ever printed.
 
+On a terminal, more than --limit changed paths (default 40) are summarised by directory, like du: the
+deepest level that fits, or --depth N levels. --all (or --format json) shows every path; output to a file
+or pipe lists every path unless --limit or --depth is given.
+
 A change of modification time alone is not a modification unless --mtime is given. Sizes are bytes of
-uncompressed layers. Layer listings are cached by DiffID in $XDG_CACHE_HOME/layerlint (--no-cache to skip).
+file contents, as docker history and docker images count them; the layer table also shows each
+uncompressed tar's size (TAR). Layer listings are cached by DiffID in $XDG_CACHE_HOME/layerlint (--no-cache to skip).
 
 Exit codes: 0 identical files and config, 1 different, 2 bad usage or input. With --fail-on-growth SIZE the
 exit code is a size budget instead: 0 when B grew by SIZE or less (whatever else differs), 1 when it grew more.`,
@@ -86,6 +97,9 @@ exit code is a size budget instead: 0 when B grew by SIZE or less (whatever else
 	fl.StringVar(&f.creds, "creds", "", credsUsage)
 	fl.StringVar(&f.credsA, "creds-a", "", "USER[:PASSWORD] for the registry of IMAGE_A only (wins over --creds)")
 	fl.StringVar(&f.credsB, "creds-b", "", "USER[:PASSWORD] for the registry of IMAGE_B only (wins over --creds)")
+	fl.BoolVar(&f.all, "all", false, "list every changed path, even on a terminal")
+	fl.IntVar(&f.limit, "limit", defaultLimit, "on a terminal, the most changed paths listed before they are summarised by directory (0: no limit)")
+	fl.IntVar(&f.depth, "depth", 0, "summarise changed paths by directories N levels deep (default: the deepest that fits in --limit)")
 	return cmd
 }
 
@@ -93,6 +107,10 @@ func runDiff(cmd *cobra.Command, f diffFlags, refA, refB string) (int, error) {
 	render, ok := renderers[f.format]
 	if !ok {
 		return exitError, usageError{fmt.Errorf("unknown --format %q: want text, json or markdown", f.format)}
+	}
+	ro, err := textOptions(cmd, f)
+	if err != nil {
+		return exitError, err
 	}
 	contentMax, err := layerdiff.ParseSize(f.contentMax)
 	if err != nil {
@@ -178,7 +196,7 @@ func runDiff(cmd *cobra.Command, f diffFlags, refA, refB string) (int, error) {
 			return exitError, source.RedactError(err, loader.Secrets()...)
 		}
 	}
-	if err := render(cmd.OutOrStdout(), rep, useColor(cmd.OutOrStdout())); err != nil {
+	if err := render(cmd.OutOrStdout(), rep, ro); err != nil {
 		return exitError, err
 	}
 	// With --fail-on-growth the exit code is a size budget, for CI: only growth beyond it fails, whatever else
@@ -195,4 +213,25 @@ func runDiff(cmd *cobra.Command, f diffFlags, refA, refB string) (int, error) {
 		return exitSame, nil
 	}
 	return exitDifferent, nil
+}
+
+// textOptions turns --all, --limit and --depth into render options: on a terminal the paths beyond the limit
+// are summarised by directory; elsewhere every path is listed unless --limit or --depth is given.
+func textOptions(cmd *cobra.Command, f diffFlags) (renderOptions, error) {
+	fl := cmd.Flags()
+	o := renderOptions{color: useColor(cmd.OutOrStdout())}
+	switch {
+	case f.limit < 0:
+		return o, usageError{fmt.Errorf("--limit %d: want 0 or more", f.limit)}
+	case f.depth < 0:
+		return o, usageError{fmt.Errorf("--depth %d: want 0 or more", f.depth)}
+	case f.all && (fl.Changed("limit") || fl.Changed("depth")):
+		return o, usageError{fmt.Errorf("--all lists every path: it goes with neither --limit nor --depth")}
+	case f.all:
+		return o, nil
+	}
+	if fl.Changed("limit") || fl.Changed("depth") || isTerminal(cmd.OutOrStdout()) {
+		o.limit, o.depth = f.limit, f.depth
+	}
+	return o, nil
 }
