@@ -40,7 +40,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	code := exitSame
 	root := newDiffCommand(&code)
-	root.AddCommand(newHistoryCommand(&code), newCacheCommand())
+	root.AddCommand(newHistoryCommand(&code), newCacheCommand(), newReportCommand())
 	root.Version = version.String()
 	root.SetArgs(args)
 	root.SetOut(stdout)

@@ -1,16 +1,11 @@
 package history
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/layerlint/layerlint/internal/debiantest"
 	"github.com/layerlint/layerlint/internal/dockertest"
@@ -24,55 +19,7 @@ const debianAppFormat = "history-debian-app-v1"
 // Debian base, building it once per machine into the fixture cache under a name keyed by its inputs.
 func debianApp(t *testing.T) string {
 	t.Helper()
-	base := debiantest.Archive(t)
-	ctxDir := filepath.Join(testdata, "history", "debian")
-	h := sha256.New()
-	h.Write([]byte(debianAppFormat + "\n" + filepath.Base(base) + "\n" + packageVersion("docker.io") + "\n"))
-	for _, name := range []string{"Dockerfile", "app.sh"} {
-		b, err := os.ReadFile(filepath.Join(ctxDir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Write(b)
-	}
-	dir, err := debiantest.FixtureDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "debian-app-"+hex.EncodeToString(h.Sum(nil)[:8])+".tar")
-	if _, err := os.Stat(out); err == nil {
-		return out
-	}
-	f, err := os.OpenFile(filepath.Join(dir, ".debian-app.lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	if _, err := os.Stat(out); err == nil {
-		return out
-	}
-	start := time.Now()
-	d := dockertest.Shared(t)
-	d.Load(t, base)
-	d.Build(t, "", ctxDir, "layerlint-debian-app:test")
-	d.Save(t, "layerlint-debian-app:test", out+".tmp")
-	if err := os.Rename(out+".tmp", out); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("built %s once for this machine in %v", out, time.Since(start).Round(time.Second))
-	return out
-}
-
-func packageVersion(pkg string) string {
-	out, err := exec.Command("dpkg-query", "-W", "-f=${Version}", pkg).Output()
-	if err != nil {
-		return "unknown"
-	}
-	return strings.TrimSpace(string(out))
+	return debiantest.App(t, dockertest.Shared, "debian-app", debianAppFormat, filepath.Join(testdata, "history", "debian"), "Dockerfile", "app.sh")
 }
 
 // layerCount is what testdata/history/debian/count_layers.py counts in one layer with Python's tarfile.
