@@ -3,7 +3,7 @@
 #
 # On a Debian bookworm machine as root it installs what the tests need when it
 # is missing (buildah, skopeo, docker.io, debootstrap, docker-registry, busybox-static, neovim,
-# patchelf, unzip, staticcheck), then runs, in order:
+# patchelf, unzip, chromium, staticcheck), then runs, in order:
 #
 #   deps         system packages and Go tools
 #   gofmt        gofmt -l (any output fails)
@@ -70,6 +70,7 @@ step_deps() {
 	# The pre-commit hook test runs Debian's pre-commit, which needs git.
 	command -v git >/dev/null 2>&1 || missing+=(git)
 	command -v pre-commit >/dev/null 2>&1 || missing+=(pre-commit)
+	# chromium also opens layerdiff report's pages (cmd/layerdiff/testdata/browser, playwright-core).
 	# The VS Code test (editors/vscode/test/codeserver): Debian's chromium drives code-server, whose
 	# native modules build against these; Debian's ripgrep stands in for the one it would download.
 	local pkg
@@ -95,6 +96,7 @@ step_deps() {
 	echo "docker-registry: $(dpkg-query -W -f='${Version}' docker-registry 2>/dev/null || echo present)"
 	echo "busybox-static:  $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo present)"
 	echo "neovim:          $(nvim --version 2>&1 | head -n 1)"
+	echo "chromium:        $(dpkg-query -W -f='${Version}' chromium 2>/dev/null || echo present)"
 
 	if ! command -v go >/dev/null 2>&1; then
 		fail deps "go not found: install Go (see go.mod for the version)"
@@ -422,6 +424,12 @@ step_go_test() {
 	if ! npm ci --no-audit --no-fund --prefix lsp/testdata/docker-langserver >"$work/npm-docker-langserver.log" 2>&1; then
 		tail -n 30 "$work/npm-docker-langserver.log" >&2
 		fail "go test" "npm ci --prefix lsp/testdata/docker-langserver failed"
+	fi
+	# layerdiff report's browser tests drive chromium with playwright-core
+	# from cmd/layerdiff/testdata/browser (node_modules is gitignored).
+	if ! npm ci --no-audit --no-fund --prefix cmd/layerdiff/testdata/browser >"$work/npm-browser.log" 2>&1; then
+		tail -n 30 "$work/npm-browser.log" >&2
+		fail "go test" "npm ci --prefix cmd/layerdiff/testdata/browser failed"
 	fi
 	# No message after go test: its own ok/FAIL lines close the output.
 	go test ./... || failed+=("go test")

@@ -18,7 +18,7 @@ import (
 func TestLayerSizeIsDockerHistorySize(t *testing.T) {
 	dockertest.Require(t)
 	debiantest.Require(t)
-	d := dockertest.Start(t)
+	d := dockertest.Shared(t)
 	debian := debiantest.Archive(t)
 	for _, archive := range []string{appV1, appV2, debian} {
 		out := d.Run(t, "load", "-i", archive)

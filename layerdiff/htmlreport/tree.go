@@ -113,11 +113,9 @@ func (b *treeBuilder) close() {
 	parent := b.top()
 	parent.total += fr.total
 	if fr.total < b.min {
+		// Nothing in it was kept alone (that would be min bytes or more): its small leaves are all it has.
 		for c, n := range fr.small {
 			parent.addSmall(c, n.Bytes, fr.files[c])
-		}
-		for _, ch := range fr.node.Children { // none is min bytes or more, or fr would be too
-			parent.addSmall(ch.Class, ch.Bytes, max(ch.Count, 1))
 		}
 		return
 	}

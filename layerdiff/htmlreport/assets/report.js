@@ -87,11 +87,15 @@
     for (const a of own) if (stack.length - 1 + a.depth >= 2) names.push(a.data.n);
     return names.join("/");
   }
+  // leafClass names how a leaf is drawn: hatched when wasted; in a diff, by its change (B's unchanged files
+  // grey, or dotted when leftovers); for one image, dotted when leftovers, else in its step's colour ("").
   function leafClass(d) {
     if (d.w) return "wasted";
-    if (view === "image") return d.l ? "leftover" : "";
-    if (d.d) return "c-" + d.d;
-    return view === "changes" ? "" : (d.l ? "leftover" : "c-same");
+    if (page.kind === "diff") {
+      if (d.d) return "c-" + d.d;
+      return d.l ? "leftover" : "c-same";
+    }
+    return d.l ? "leftover" : "";
   }
 
   function render() {
@@ -114,8 +118,8 @@
     const g = document.createElementNS(SVG, "g");
     for (const h of root.descendants()) {
       if (h.depth === 0) continue;
+      // Every node is drawn, even those under a pixel: what the page holds adds up to the image's bytes.
       const w = h.x1 - h.x0, hh = h.y1 - h.y0;
-      if (w <= 0 || hh <= 0) continue;
       const isStep = h.data.s >= 0;
       if (h.children) {
         const r = rect(g, h, "group" + (isStep ? " step" : ""));
@@ -128,8 +132,9 @@
         if (w > 40) label(g, h.x0 + 3, h.y0 + 11, h.data.n + "  " + formatSize(h.value), w - 6, "head");
         continue;
       }
-      const r = rect(g, h, "leaf " + leafClass(h.data) + (isStep ? " step" : ""));
-      if (view === "image" && !h.data.w && !h.data.l) r.style.fill = stepColor(stepOf(h));
+      const cls = leafClass(h.data);
+      const r = rect(g, h, "leaf " + cls + (isStep ? " step" : ""));
+      if (cls === "") r.style.fill = stepColor(stepOf(h));
       r.dataset.bytes = h.data.b || 0;
       r.dataset.step = stepOf(h);
       r.dataset.path = pathOf(h);
@@ -228,7 +233,7 @@
       s.appendChild(document.createTextNode(`${name} ${formatSize(sums[cls] || 0)}`));
       l.appendChild(s);
     };
-    if (view === "image") {
+    if (page.kind !== "diff") {
       l.appendChild(el("span", {}, "Colour: the step that wrote the file."));
     } else {
       for (const k of ["added", "grew", "deleted", "shrank", "changed"].concat(view === "changes" ? [] : ["same"])) {
@@ -236,7 +241,7 @@
       }
     }
     if (view !== "changes") item("wasted", "hatched red: wasted", "repeating-linear-gradient(45deg, #f7d4d1 0 3px, var(--wasted) 3px 4px)");
-    if (view !== "changes") item("leftover", "dotted orange: package-manager leftovers", "radial-gradient(var(--leftover) 30%, #fbe3c5 35%)");
+    if (view !== "changes") item("leftover", "dotted orange: package-manager and temporary leftovers (hatched when also wasted)", "radial-gradient(var(--leftover) 30%, #fbe3c5 35%)");
   }
   function setView(v) {
     view = v;

@@ -48,7 +48,7 @@ try {
         wasted: r.dataset.wasted === "1", leftover: r.dataset.leftover || "", change: r.dataset.change || "",
         fill: getComputedStyle(r).fill,
       }));
-      const steps = [...svg.querySelectorAll("rect.group.step")].map((r) => ({ ...box(r), bytes: +r.dataset.bytes }));
+      const steps = [...svg.querySelectorAll("rect.group.step")].map((r) => ({ ...box(r), step: +r.dataset.step, bytes: +r.dataset.bytes }));
       return { width: +svg.getAttribute("width"), height: +svg.getAttribute("height"), leaves, steps };
     });
   }
