@@ -11,17 +11,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/cache"
 	"github.com/layerlint/layerlint/layerdiff/history"
 	"github.com/layerlint/layerlint/layerdiff/htmlreport"
-	"github.com/layerlint/layerlint/layerdiff/source"
+	"github.com/layerlint/layerlint/layerdiff/load"
 )
 
 type reportFlags struct {
@@ -35,6 +35,7 @@ type reportFlags struct {
 	mtime      bool
 	noCache    bool
 	noVerify   bool
+	creds      string
 }
 
 // newReportCommand returns `layerdiff report`: a self-contained HTML page of an image, or of two.
@@ -81,6 +82,7 @@ Exit codes: 0 written, 2 bad usage or input (nothing is written then).`,
 	fl.BoolVar(&f.mtime, "mtime", false, "count a change of modification time alone as a modification")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not read or write the layer listing cache")
 	fl.BoolVar(&f.noVerify, "no-verify", false, "skip checking each layer's bytes against its DiffID")
+	fl.StringVar(&f.creds, "creds", "", credsUsage)
 	return cmd
 }
 
@@ -111,7 +113,11 @@ func runReport(cmd *cobra.Command, f reportFlags, refs []string) error {
 		}
 	}
 	ctx := cmd.Context()
-	imgs, err := readImages(ctx, cmd, f, refs)
+	loader, err := newLoader(cmd, openFlags{platform: f.platform, noCache: f.noCache, noVerify: f.noVerify, creds: f.creds})
+	if err != nil {
+		return err
+	}
+	imgs, err := readImages(ctx, loader, refs)
 	if err != nil {
 		return err
 	}
@@ -166,42 +172,39 @@ func runReport(cmd *cobra.Command, f reportFlags, refs []string) error {
 	})
 }
 
-// readImages opens and reads the images named by refs at once, sharing one pool of workers.
-func readImages(ctx context.Context, cmd *cobra.Command, f reportFlags, refs []string) ([]*layerdiff.Image, error) {
-	var srcOpts []source.Option
-	if f.platform != "" {
-		p, err := v1.ParsePlatform(f.platform)
-		if err != nil {
-			return nil, usageError{fmt.Errorf("--platform %q: %w", f.platform, err)}
-		}
-		srcOpts = append(srcOpts, source.WithPlatform(*p))
-	}
-	opts := []layerdiff.Option{layerdiff.WithVerify(!f.noVerify)}
-	if !f.noCache {
-		if dir, err := layerdiff.DefaultCacheDir(); err == nil {
-			opts = append(opts, layerdiff.WithIndexCache(layerdiff.NewIndexCache(dir)))
-		}
-	}
-	reader := layerdiff.NewReader(opts...)
-	imgs := make([]*layerdiff.Image, len(refs))
+// readImages opens the images named by refs, each to the end so that each failure is reported, then reads
+// them at once: their layers share one pool of workers, and a layer they share is read once.
+func readImages(ctx context.Context, loader *load.Loader, refs []string) ([]*layerdiff.Image, error) {
+	srcs := make([]v1.Image, len(refs))
 	errs := make([]error, len(refs))
-	g, gctx := errgroup.WithContext(ctx)
+	var wg sync.WaitGroup
 	for i, ref := range refs {
-		g.Go(func() error {
-			src, err := source.OpenString(gctx, ref, srcOpts...)
-			if err == nil {
-				imgs[i], err = reader.ReadImage(gctx, ref, src)
+		wg.Go(func() { srcs[i], errs[i] = loader.Source(ctx, ref) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	imgs := make([]*layerdiff.Image, len(refs))
+	for i, ref := range refs {
+		wg.Go(func() {
+			if imgs[i], errs[i] = loader.Read(readCtx, ref, srcs[i]); errs[i] != nil {
+				cancel()
 			}
-			errs[i] = err
-			return err
 		})
 	}
-	g.Wait()
-	// When one image fails the other is cancelled; report the cause, not the cancellation.
+	wg.Wait()
+	// When one fails the others stop: report the causes, not the cancellations.
+	var failed []error
 	for _, err := range errs {
 		if err != nil && !errors.Is(err, context.Canceled) {
-			return nil, err
+			failed = append(failed, err)
 		}
+	}
+	if len(failed) > 0 {
+		return nil, errors.Join(failed...)
 	}
 	if err := cmp.Or(errs...); err != nil {
 		return nil, err

@@ -17,8 +17,6 @@ import (
 	"github.com/layerlint/layerlint/layerdiff/cache"
 )
 
-func TestMain(m *testing.M) { os.Exit(dockertest.Main(m)) }
-
 // historyStep is a step of `layerdiff history --format json`.
 type historyStep struct {
 	Line       *int             `json:"line"`
