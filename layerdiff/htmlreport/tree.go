@@ -68,7 +68,8 @@ func newFrame(dir string, n *Node) *frame {
 	return &frame{dir: dir, node: n, small: map[Class]*Node{}, files: map[Class]int{}}
 }
 
-// add offers one file; paths must come in order.
+// add offers one file; paths must come in order. The builder keeps no reference to f.path (a merged stream
+// reuses its memory).
 func (b *treeBuilder) add(f file) {
 	for len(b.stack) > 1 && !strings.HasPrefix(f.path, b.top().dir) {
 		b.close()
@@ -80,14 +81,14 @@ func (b *treeBuilder) add(f file) {
 		if i < 0 {
 			break
 		}
-		dir := b.top().dir + rest[:i+1]
-		b.stack = append(b.stack, newFrame(dir, &Node{Name: rest[:i], Step: -1}))
+		dir := strings.Clone(b.top().dir + rest[:i+1]) // "" + s is s itself
+		b.stack = append(b.stack, newFrame(dir, &Node{Name: strings.Clone(rest[:i]), Step: -1}))
 		rest = rest[i+1:]
 	}
 	top := b.top()
 	top.total += f.bytes
 	if f.bytes >= b.min {
-		top.node.Children = append(top.node.Children, &Node{Name: rest, Bytes: f.bytes, Step: -1, Class: f.class})
+		top.node.Children = append(top.node.Children, &Node{Name: strings.Clone(rest), Bytes: f.bytes, Step: -1, Class: f.class})
 		return
 	}
 	top.addSmall(f.class, f.bytes, 1)

@@ -130,3 +130,32 @@ func TestVendoredLayoutLibrary(t *testing.T) {
 		t.Errorf("licence %q, LICENSE %v: want ISC's text beside the file", v.License, err)
 	}
 }
+
+// FuzzTreeBuilder feeds the builder any set of paths (one a line, sizes from their lengths), in path order
+// with no path both a file and a directory, and a threshold: it must not panic, and the tree must hold
+// exactly the bytes offered.
+func FuzzTreeBuilder(f *testing.F) {
+	f.Add("usr/bin/a\nusr/lib/b\nusr/lib/x/c\netc/d", int64(3))
+	f.Add("a\nb/c\nb/d/e\nb/d/f\nz", int64(1))
+	f.Add("/lead\nx//y\ntrail/\n.\n..", int64(100))
+	f.Fuzz(func(t *testing.T, list string, min int64) {
+		paths := slices.Compact(slices.SortedFunc(slices.Values(strings.Split(list, "\n")), layerdiff.ComparePaths))
+		var files []file
+		var total int64
+		for _, p := range paths {
+			if p == "" || (len(files) > 0 && strings.HasPrefix(p, files[len(files)-1].path+"/")) {
+				continue // a file cannot have children
+			}
+			files = append(files, file{path: p, bytes: int64(len(p)), class: Class{Wasted: len(p)%2 == 0}})
+			total += int64(len(p))
+		}
+		root := &Node{Step: 0}
+		b := newTreeBuilder(root, min)
+		for _, fl := range files {
+			b.add(fl)
+		}
+		if got := b.done(); got != total || root.size() != total {
+			t.Fatalf("done %d, tree %d, offered %d", got, root.size(), total)
+		}
+	})
+}
