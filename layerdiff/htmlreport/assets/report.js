@@ -236,7 +236,9 @@
     if (page.kind !== "diff") {
       l.appendChild(el("span", {}, "Colour: the step that wrote the file."));
     } else {
-      for (const k of ["added", "grew", "deleted", "shrank", "changed"].concat(view === "changes" ? [] : ["same"])) {
+      // B's own files: a deleted path is not among them.
+      const kinds = view === "changes" ? ["added", "grew", "deleted", "shrank", "changed"] : ["added", "grew", "shrank", "changed", "same"];
+      for (const k of kinds) {
         item("c-" + k, changeNames[k], `var(--${k})`);
       }
     }
