@@ -16,11 +16,15 @@ import (
 type Option func(*options)
 
 type options struct {
+	collector *Collector
 	pred      *cache.Prediction
 	alignment *history.AlignmentSummary
 	leaves    int
 	maxFiles  int
 }
+
+// WithCollector takes the image's files from c, which was given them all, instead of reading the image.
+func WithCollector(c *Collector) Option { return func(o *options) { o.collector = c } }
 
 // WithCache shows the cache prediction for each Dockerfile line beside its step.
 func WithCache(p *cache.Prediction) Option { return func(o *options) { o.pred = p } }
@@ -79,17 +83,10 @@ func Diff(ctx context.Context, rep *layerdiff.Report, a, b *layerdiff.Image, his
 	d := &Comparison{Summary: rep.Summary, A: rep.A, B: rep.B, Config: rep.Config}
 	p.Diff = d
 
-	layerStep := p.layerSteps()
-	classOf := map[string]string{} // B's visible paths that changed
-	for i := range rep.Files {
-		f := &rep.Files[i]
-		if f.Change != layerdiff.Deleted {
-			classOf[f.Path] = changeClass(f)
-		}
-	}
-	if err := p.buildTree(ctx, b, o, classOf); err != nil {
+	if err := p.buildTree(ctx, b, o, rep); err != nil {
 		return nil, err
 	}
+	layerStep := p.layerSteps()
 
 	// The changes, by the step of B that last wrote or deleted each path.
 	var total int64
@@ -184,49 +181,20 @@ func (p *Page) layerSteps() map[int]int {
 	return m
 }
 
-// buildTree makes p.Tree from img's listings: every regular file of every layer under the step that made the
-// layer. classOf, in a diff, classes B's visible files by how they changed.
-func (p *Page) buildTree(ctx context.Context, img *layerdiff.Image, o *options, classOf map[string]string) error {
-	var total int64
-	for _, l := range img.Layers {
-		total += l.FileBytes
+// buildTree makes p.Tree from img's files: those the collector of the options gathered, else from one pass
+// over img's layers. rep is the diff that classes them, nil for one image.
+func (p *Page) buildTree(ctx context.Context, img *layerdiff.Image, o *options, rep *layerdiff.Report) error {
+	c := o.collector
+	if c == nil {
+		c = NewCollector(img, rep, WithLeaves(o.leaves))
+		if err := eachLayerFile(ctx, img, c.Add); err != nil {
+			return fmt.Errorf("%s: %w", img.Name, err)
+		}
+	} else if c.img != img {
+		return fmt.Errorf("%s: the collector gathered another image's files (%s)", img.Name, c.img.Name)
 	}
-	p.MinBytes = max(total/int64(o.leaves), 1)
-	layerStep := p.layerSteps()
-	builders := make([]*treeBuilder, len(img.Layers))
-	nodes := make([]*Node, len(img.Layers))
-	for k := range img.Layers {
-		s, ok := layerStep[k]
-		if !ok {
-			return fmt.Errorf("%s: layer %d has no step in the history report", img.Name, k)
-		}
-		nodes[k] = &Node{Name: p.Steps[s].Label, Step: s}
-		builders[k] = newTreeBuilder(nodes[k], p.MinBytes)
-	}
-	err := eachLayerFile(ctx, img, func(k int, e *layerdiff.Entry, visible bool) {
-		if e.Size == 0 {
-			return
-		}
-		c := Class{Wasted: !visible, Leftover: history.LeftoverKind(e.Path)}
-		if visible {
-			c.Change = classOf[e.Path]
-		}
-		builders[k].add(file{path: e.Path, bytes: e.Size, class: c})
-	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", img.Name, err)
-	}
-	p.Tree = &Node{Name: img.Name, Step: -1}
-	for k, l := range img.Layers {
-		listed := builders[k].done()
-		if extra := l.FileBytes - listed; extra > 0 {
-			// The layer's tar holds some paths twice: the earlier copies are stored, and counted in its size,
-			// but the listing keeps the last.
-			nodes[k].Children = append(nodes[k].Children, &Node{Name: "(earlier copies of paths the tar holds twice)", Bytes: extra, Step: -1})
-		}
-		if nodes[k].size() > 0 {
-			p.Tree.Children = append(p.Tree.Children, nodes[k])
-		}
-	}
-	return nil
+	p.MinBytes = c.min
+	var err error
+	p.Tree, err = c.tree(p)
+	return err
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/layerlint/layerlint/layerdiff"
 )
 
-// eachLayerFile calls fn for every regular file of every layer of img, each layer's in path order, saying
-// whether the file is what the image shows at its path (false: a later layer overwrote or deleted it).
+// eachLayerFile calls fn for every entry of every layer of img, each layer's in path order, saying whether
+// the entry is what the image shows at its path (false: a later layer overwrote or deleted it).
 func eachLayerFile(ctx context.Context, img *layerdiff.Image, fn func(layer int, e *layerdiff.Entry, visible bool)) error {
 	tree := img.Tree()
 	for k, l := range img.Layers {
@@ -16,9 +16,6 @@ func eachLayerFile(ctx context.Context, img *layerdiff.Image, fn func(layer int,
 		}
 		for i := range l.Entries {
 			e := &l.Entries[i]
-			if e.Type != layerdiff.TypeFile {
-				continue
-			}
 			n, ok := tree.Lookup(e.Path)
 			fn(k, e, ok && n.Layer == k)
 		}
