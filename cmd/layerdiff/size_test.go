@@ -96,3 +96,51 @@ func TestLayerSizeIsDockerHistorySize(t *testing.T) {
 		}
 	}
 }
+
+// TestTextLayerSizesAgree: the diff's text and `layerdiff history`'s text show one size for one layer (the
+// history's SIZE column is the diff's layer table's SIZE), and the diff's TAR column is the JSON's tar_size.
+func TestTextLayerSizesAgree(t *testing.T) {
+	_, hist, _ := layerdiffCmd(t, "history", appV2)
+	historySize := map[int]string{} // B's layer index → SIZE
+	layer := 0
+	for _, l := range strings.Split(hist, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 3 || f[0] != "-" || f[1] == "-" || f[1] == "LAYER" {
+			continue
+		}
+		historySize[layer] = f[2] + " " + f[3]
+		layer++
+	}
+	_, text, _ := layerdiffCmd(t, "--all", appV1, appV2)
+	rep := diffJSON(t, appV1, appV2)
+	tarOf := map[int]int64{}
+	for _, l := range rep.Layers {
+		if l.IndexB != nil {
+			tarOf[*l.IndexB] = l.TarSize
+		}
+	}
+	rows := 0
+	for _, l := range strings.Split(text, "\n") {
+		// "  A  B  STATUS  SIZE  TAR  FILES  CREATED BY", STATUS one or three words, sizes two.
+		f := strings.Fields(l)
+		if len(f) < 8 || (f[2] != "shared" && f[2] != "only") || f[1] == "-" {
+			continue
+		}
+		sizes := f[3:]
+		if f[2] == "only" {
+			sizes = f[5:]
+		}
+		b, err := strconv.Atoi(f[1])
+		if err != nil {
+			t.Fatalf("layer row %q", l)
+		}
+		size, tar := sizes[0]+" "+sizes[1], sizes[2]+" "+sizes[3]
+		if size != historySize[b] || tar != layerdiff.FormatSize(tarOf[b]) {
+			t.Errorf("B's layer %d: the diff shows SIZE %s TAR %s; history %s, JSON tar_size %d", b, size, tar, historySize[b], tarOf[b])
+		}
+		rows++
+	}
+	if rows != len(historySize) || rows == 0 {
+		t.Errorf("%d of B's layers in the diff's table, %d in history's", rows, len(historySize))
+	}
+}
