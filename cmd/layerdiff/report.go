@@ -113,11 +113,18 @@ func runReport(cmd *cobra.Command, f reportFlags, refs []string) error {
 		}
 	}
 	ctx := cmd.Context()
-	loader, err := newLoader(cmd, openFlags{platform: f.platform, noCache: f.noCache, noVerify: f.noVerify, creds: f.creds})
+	of := openFlags{platform: f.platform, noCache: f.noCache, noVerify: f.noVerify, creds: f.creds}
+	var bar *progressBar
+	if isTerminal(cmd.ErrOrStderr()) {
+		bar = &progressBar{w: cmd.ErrOrStderr()}
+		of.progress = bar.update
+	}
+	loader, err := newLoader(cmd, of)
 	if err != nil {
 		return err
 	}
 	imgs, err := readImages(ctx, loader, refs)
+	bar.done()
 	if err != nil {
 		return err
 	}

@@ -273,7 +273,7 @@
       const layer = s.layer !== null;
       r.appendChild(el("td", {}, s.line !== null ? String(s.line) : "-"));
       const lc = el("td", { class: "layer" }, layer ? s.layer.replace("sha256:", "").slice(0, 12) : "-");
-      if (layer) {
+      if (layer && !diff) { // a diff's treemap is coloured by change, not by step
         const sw = el("span", { class: "swatch" });
         sw.style.background = stepColor(i);
         lc.prepend(sw);
