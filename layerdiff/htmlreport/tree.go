@@ -134,11 +134,10 @@ func (fr *frame) finish() {
 		n.Name = smallName(n.Count)
 		fr.node.Children = append(fr.node.Children, n)
 	}
+	// Largest first; ties in a fixed order, so that the same image always makes the same page.
 	slices.SortFunc(fr.node.Children, func(a, b *Node) int {
-		if c := cmp.Compare(b.size(), a.size()); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name, b.Name)
+		return cmp.Or(cmp.Compare(b.size(), a.size()), strings.Compare(a.Name, b.Name),
+			cmp.Compare(a.Leftover, b.Leftover), cmp.Compare(a.Change, b.Change), boolCompare(a.Wasted, b.Wasted))
 	})
 }
 
@@ -178,4 +177,14 @@ func (n *Node) count() int {
 		c += ch.count()
 	}
 	return c
+}
+
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

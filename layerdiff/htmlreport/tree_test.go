@@ -159,3 +159,29 @@ func FuzzTreeBuilder(f *testing.F) {
 		}
 	})
 }
+
+// TestTreeIsDeterministic: the same files make the same tree, small leaves of equal size and name included.
+func TestTreeIsDeterministic(t *testing.T) {
+	var files []file
+	for i, c := range []Class{{}, {Wasted: true}, {Leftover: "apt"}, {Change: "added"}, {Wasted: true, Leftover: "tmp"}} {
+		files = append(files, file{path: fmt.Sprintf("d/f%d", i), bytes: 10, class: c})
+	}
+	var first []byte
+	for range 20 {
+		root := &Node{Step: 0}
+		b := newTreeBuilder(root, 1000)
+		for _, f := range files {
+			b.add(f)
+		}
+		b.done()
+		got, err := json.Marshal(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = got
+		} else if string(got) != string(first) {
+			t.Fatalf("two builds differ:\n%s\n%s", first, got)
+		}
+	}
+}
