@@ -130,8 +130,20 @@ func runReport(cmd *cobra.Command, f reportFlags, refs []string) error {
 	}
 	img := imgs[len(imgs)-1]
 
-	// B's steps, aligned with the Dockerfile and measured as layerdiff history measures them.
-	alignOpts := []history.Option{history.WithBuildArgs(buildArgs)}
+	// B's steps, aligned with the Dockerfile and measured as layerdiff history measures them, in the same pass
+	// over B's merged stream that gathers the treemap's files (classed by the diff, for two images).
+	var rep *layerdiff.Report
+	if len(imgs) == 2 {
+		if rep, err = layerdiff.Diff(ctx, imgs[0], imgs[1], layerdiff.WithMtime(f.mtime)); err != nil {
+			return err
+		}
+	}
+	col := htmlreport.NewCollector(img, rep)
+	m, err := history.MeasureVisit(ctx, img, col.Visit)
+	if err != nil {
+		return err
+	}
+	alignOpts := []history.Option{history.WithBuildArgs(buildArgs), history.WithMeasurements(m)}
 	if f.target != "" {
 		alignOpts = append(alignOpts, history.WithTarget(f.target))
 	}
@@ -142,8 +154,8 @@ func runReport(cmd *cobra.Command, f reportFlags, refs []string) error {
 		}
 		return err
 	}
-	hist := history.NewReport(img, a.Steps, 0)
-	var opts []htmlreport.Option
+	hist := history.NewReport(img, a.Steps, nil, 0)
+	opts := []htmlreport.Option{htmlreport.WithCollector(col)}
 	if df != nil {
 		opts = append(opts, htmlreport.WithAlignment(a.Summary()))
 	}
@@ -163,7 +175,6 @@ func runReport(cmd *cobra.Command, f reportFlags, refs []string) error {
 	if len(imgs) == 1 {
 		page, err = htmlreport.Image(ctx, img, hist, opts...)
 	} else {
-		rep := layerdiff.Diff(imgs[0], imgs[1], layerdiff.WithMtime(f.mtime))
 		page, err = htmlreport.Diff(ctx, rep, imgs[0], imgs[1], hist, opts...)
 	}
 	if err != nil {

@@ -39,10 +39,20 @@ type layerStats struct {
 // Measure reads img's merged stream once and measures every layer against the filesystem below it, and the
 // files later layers overwrite or delete. Memory grows with the number of wasted files, not of all files.
 func Measure(ctx context.Context, img *layerdiff.Image) (*Measurements, error) {
+	return MeasureVisit(ctx, img, nil)
+}
+
+// MeasureVisit is Measure that also hands every merged path to visit (when not nil), so that a caller
+// gathering facts of its own (layerdiff report's treemap) reads the image's stream once. mp is valid only
+// during the call.
+func MeasureVisit(ctx context.Context, img *layerdiff.Image, visit func(mp *layerdiff.MergedPath)) (*Measurements, error) {
 	m := &Measurements{layers: make([]layerStats, len(img.Layers))}
 	for mp, err := range img.Merge(ctx) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: measuring layers: %w", img.Name, err)
+		}
+		if visit != nil {
+			visit(mp)
 		}
 		for _, k := range mp.Deletions {
 			m.layers[k].deleted++

@@ -187,7 +187,7 @@ func (p *Page) buildTree(ctx context.Context, img *layerdiff.Image, o *options, 
 	c := o.collector
 	if c == nil {
 		c = NewCollector(img, rep, WithLeaves(o.leaves))
-		if err := eachLayerFile(ctx, img, c.Add); err != nil {
+		if err := eachLayerFile(ctx, img, c); err != nil {
 			return fmt.Errorf("%s: %w", img.Name, err)
 		}
 	} else if c.img != img {

@@ -6,19 +6,21 @@ import (
 	"github.com/layerlint/layerlint/layerdiff"
 )
 
-// eachLayerFile calls fn for every entry of every layer of img, each layer's in path order, saying whether
-// the entry is what the image shows at its path (false: a later layer overwrote or deleted it).
-func eachLayerFile(ctx context.Context, img *layerdiff.Image, fn func(layer int, e *layerdiff.Entry, visible bool)) error {
-	tree := img.Tree()
-	for k, l := range img.Layers {
-		if err := ctx.Err(); err != nil {
+// Visit gives the Collector every entry a merged path holds (see Add): pass it to history.MeasureVisit, or
+// call it for each path of the image's merged stream.
+func (c *Collector) Visit(mp *layerdiff.MergedPath) {
+	for _, w := range mp.Writes {
+		c.Add(w.Layer, w.Entry, mp.Node != nil && mp.Layer == w.Layer)
+	}
+}
+
+// eachLayerFile gives c every entry of every layer of img, from one pass over its merged stream.
+func eachLayerFile(ctx context.Context, img *layerdiff.Image, c *Collector) error {
+	for mp, err := range img.Merge(ctx) {
+		if err != nil {
 			return err
 		}
-		for i := range l.Entries {
-			e := &l.Entries[i]
-			n, ok := tree.Lookup(e.Path)
-			fn(k, e, ok && n.Layer == k)
-		}
+		c.Visit(mp)
 	}
 	return nil
 }
