@@ -206,7 +206,7 @@ func TestReportBigPairInChromium(t *testing.T) {
 	steps := historySteps(t, cacheDir, b)
 	html := writeReport(t, cacheDir, a, b)
 	filters := []browserQuery{{Text: "node_modules/", Change: ""}, {Text: "usr/share/", Change: "deleted"}}
-	p := openInChromium(t, html, browserPlan{Views: []string{"changes", "image"}, Filters: filters, Screenshot: "report-big-pair.png"})
+	p := openInChromium(t, html, browserPlan{Views: []string{"changes", "image"}, Filters: filters, Screenshot: "report-big-pair.png", Runs: 3})
 	checkLimits(t, html, p)
 	checkDiffPage(t, p, rep, steps, filters)
 	t.Logf("%d changed paths; %d rectangles in the changes view, %d in B's", len(rep.Files), len(p.Views["changes"].Leaves), len(p.Views["image"].Leaves))
