@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,13 +14,14 @@ import (
 
 	"github.com/layerlint/layerlint/internal/buildahtest"
 	"github.com/layerlint/layerlint/internal/debiantest"
+	"github.com/layerlint/layerlint/internal/fixturecache"
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/source"
 )
 
 // debianBuilds builds Dockerfiles FROM internal/debiantest's Debian base with
 // buildah. A build that runs apt-get costs a minute, so each image is kept in
-// the fixture cache (debiantest.FixtureDir) under a key of everything it is
+// internal/fixturecache under a key of everything it is
 // built from, and built only when missing.
 type debianBuilds struct {
 	t    *testing.T
@@ -75,23 +77,14 @@ func (d *debianBuilds) archive(name string, dockerfile []byte, files map[string]
 	for _, n := range names {
 		fmt.Fprintf(h, "%s %d\n%s\n", n, len(files[n]), files[n])
 	}
-	dir, err := debiantest.FixtureDir()
-	if err != nil {
-		d.t.Fatal(err)
-	}
-	out := filepath.Join(dir, fmt.Sprintf("lint-%s-%s.tar", name, hex.EncodeToString(h.Sum(nil))[:16]))
-	if _, err := os.Stat(out); err == nil {
-		return out
-	}
-	ctxDir := writeContext(d.t, dockerfile, files)
-	tag := "localhost/layerlint/lint-" + strings.ToLower(name) + ":test"
-	d.builder().Build(filepath.Join(ctxDir, "Dockerfile"), ctxDir, tag, "--network", "host")
-	tmp := filepath.Join(dir, fmt.Sprintf(".lint-%s-%d.tar", name, os.Getpid()))
-	d.builder().Archive(tag, tmp, "lint-"+strings.ToLower(name)+":test")
-	if err := os.Rename(tmp, out); err != nil {
-		d.t.Fatal(err)
-	}
-	return out
+	file := fmt.Sprintf("lint-%s-%s.tar", name, hex.EncodeToString(h.Sum(nil))[:16])
+	return fixturecache.T(d.t, file, func(tmp string) error {
+		ctxDir := writeContext(d.t, dockerfile, files)
+		tag := "localhost/layerlint/lint-" + strings.ToLower(name) + ":test"
+		d.builder().Build(filepath.Join(ctxDir, "Dockerfile"), ctxDir, tag, "--network", "host")
+		d.builder().Archive(tag, tmp, "lint-"+strings.ToLower(name)+":test")
+		return nil
+	})
 }
 
 // imageBytes returns the bytes of file contents in every layer of an image:
@@ -246,36 +239,34 @@ func (d *debianBuilds) installCachedAfterEdit(dockerfile []byte, v1, v2 string) 
 	t := d.t
 	t.Helper()
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\nreorder\n%s\n%s\n%s\n%s\n", buildsFormat, debiantest.Inputs(), dockerfile, v1, v2)
-	dir, err := debiantest.FixtureDir()
+	// The record is buildah's answer, so buildah's version is one of its inputs.
+	version, _ := exec.Command("buildah", "--version").Output()
+	fmt.Fprintf(h, "%s\nreorder\n%s\n%s\n%s\n%s\n%s\n", buildsFormat, debiantest.Inputs(), version, dockerfile, v1, v2)
+	record := fixturecache.T(t, fmt.Sprintf("lint-reorder-%s.txt", hex.EncodeToString(h.Sum(nil))[:16]), func(tmp string) error {
+		b := d.builder()
+		var cached []bool
+		for _, body := range []string{v1, v2} {
+			dir := writeContext(t, dockerfile, map[string][]byte{"main.txt": []byte(body)})
+			steps := b.Build(filepath.Join(dir, "Dockerfile"), dir, "localhost/layerlint/lint-reorder:test")
+			found := false
+			for _, s := range steps {
+				if strings.HasPrefix(s.Instruction, "RUN apt-get install") {
+					cached, found = append(cached, s.Cached), true
+				}
+			}
+			if !found {
+				t.Fatalf("no install step among %+v", steps)
+			}
+		}
+		answer := "re-run"
+		if cached[1] {
+			answer = "cached"
+		}
+		return os.WriteFile(tmp, []byte(answer+"\n"), 0o644)
+	})
+	b, err := os.ReadFile(record)
 	if err != nil {
 		t.Fatal(err)
 	}
-	record := filepath.Join(dir, fmt.Sprintf("lint-reorder-%s.txt", hex.EncodeToString(h.Sum(nil))[:16]))
-	if b, err := os.ReadFile(record); err == nil {
-		return strings.TrimSpace(string(b)) == "cached"
-	}
-	b := d.builder()
-	var cached []bool
-	for _, body := range []string{v1, v2} {
-		dir := writeContext(t, dockerfile, map[string][]byte{"main.txt": []byte(body)})
-		steps := b.Build(filepath.Join(dir, "Dockerfile"), dir, "localhost/layerlint/lint-reorder:test")
-		found := false
-		for _, s := range steps {
-			if strings.HasPrefix(s.Instruction, "RUN apt-get install") {
-				cached, found = append(cached, s.Cached), true
-			}
-		}
-		if !found {
-			t.Fatalf("no install step among %+v", steps)
-		}
-	}
-	answer := "re-run"
-	if cached[1] {
-		answer = "cached"
-	}
-	if err := os.WriteFile(record, []byte(answer+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return cached[1]
+	return strings.TrimSpace(string(b)) == "cached"
 }

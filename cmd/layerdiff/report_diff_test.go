@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/layerlint/layerlint/internal/debiantest"
+	"github.com/layerlint/layerlint/internal/fixturecache"
 	"github.com/layerlint/layerlint/layerdiff"
 )
 
@@ -174,7 +174,7 @@ func TestReportDiffInChromium(t *testing.T) {
 // entries and 0.8 GB each), made once per machine in the fixture cache by the generator's command.
 func bigPair(t *testing.T) (a, b string) {
 	t.Helper()
-	fixtures, err := debiantest.FixtureDir()
+	fixtures, err := fixturecache.Dir()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/layerlint/layerlint/internal/debiantest"
+	"github.com/layerlint/layerlint/internal/fixturecache"
 	"github.com/layerlint/layerlint/internal/tooltest"
 )
 
@@ -47,53 +47,26 @@ func goCommand() (string, error) {
 	return exec.LookPath("go")
 }
 
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
-}
-
 // Binaries returns the paths of buildkitd and buildctl, building them first (a few minutes, once per
 // machine) when the fixture cache lacks them.
 func Binaries(t testing.TB) (buildkitd, buildctl string) {
 	t.Helper()
 	Require(t)
-	dir, err := debiantest.FixtureDir()
-	if err != nil {
-		t.Fatalf("buildkittest: %v", err)
-	}
 	goBin, _ := goCommand()
 	out, err := exec.Command(goBin, "env", "GOVERSION", "GOARCH").Output()
 	if err != nil {
 		t.Fatalf("buildkittest: go env: %v", err)
 	}
 	sum := sha256.Sum256([]byte("buildkittest-v1\n" + Version + "\n" + string(out)))
-	bin := filepath.Join(dir, "buildkit-"+Version+"-"+hex.EncodeToString(sum[:6]))
-	buildkitd, buildctl = filepath.Join(bin, "buildkitd"), filepath.Join(bin, "buildctl")
-	if fileExists(buildkitd) && fileExists(buildctl) {
-		return buildkitd, buildctl
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("buildkittest: %v", err)
-	}
-	unlock, err := lock(filepath.Join(dir, ".buildkittest.lock"))
-	if err != nil {
-		t.Fatalf("buildkittest: %v", err)
-	}
-	defer unlock()
-	if fileExists(buildkitd) && fileExists(buildctl) {
-		return buildkitd, buildctl
-	}
-	start := time.Now()
-	t.Logf("buildkittest: building buildkitd and buildctl %s into %s (once per machine)", Version, bin)
-	if err := build(goBin, bin); err != nil {
-		t.Fatalf("buildkittest: %v", err)
-	}
-	t.Logf("buildkittest: built in %v", time.Since(start).Round(time.Second))
-	return buildkitd, buildctl
+	bin := fixturecache.T(t, "buildkit-"+Version+"-"+hex.EncodeToString(sum[:6]), func(tmp string) error {
+		t.Logf("buildkittest: building buildkitd and buildctl %s (once per machine)", Version)
+		return build(goBin, tmp)
+	})
+	return filepath.Join(bin, "buildkitd"), filepath.Join(bin, "buildctl")
 }
 
 // build builds the two commands in a throwaway module that requires BuildKit (its own go.mod has directives
-// that `go install pkg@version` refuses), then moves them into place.
+// that `go install pkg@version` refuses) and moves them into the directory bin.
 func build(goBin, bin string) error {
 	work, err := os.MkdirTemp(filepath.Dir(bin), ".buildkit-")
 	if err != nil {
@@ -117,17 +90,15 @@ func build(goBin, bin string) error {
 			return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, tail(out))
 		}
 	}
-	tmp := bin + ".tmp"
-	os.RemoveAll(tmp)
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
+	if err := os.MkdirAll(bin, 0o755); err != nil {
 		return err
 	}
 	for _, name := range []string{"buildkitd", "buildctl"} {
-		if err := os.Rename(filepath.Join(work, name), filepath.Join(tmp, name)); err != nil {
+		if err := os.Rename(filepath.Join(work, name), filepath.Join(bin, name)); err != nil {
 			return err
 		}
 	}
-	return os.Rename(tmp, bin)
+	return nil
 }
 
 // Daemon is a running buildkitd.
@@ -243,21 +214,6 @@ func indexDigest(layout string) (string, error) {
 		return "", fmt.Errorf("%s/index.json lists no manifest: %v", layout, err)
 	}
 	return idx.Manifests[len(idx.Manifests)-1].Digest, nil
-}
-
-func lock(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", path, err)
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
 }
 
 func tail(b []byte) string {

@@ -2,9 +2,8 @@
 // debootstrap --variant=minbase root file system (apt and dpkg work; apt lists
 // and downloaded packages are removed, as in Debian's official images) in a
 // one-layer docker-archive tagged Tag. Building it takes about a minute, so it
-// is built once per machine into the fixture cache (FixtureDir), under a name
-// keyed by every input, and reused; concurrent test processes wait for one
-// another with a file lock.
+// is built once per machine into internal/fixturecache, under a name keyed by
+// every input, and reused.
 //
 // Dockerfiles built FROM Tag can run apt-get against the Debian mirror the
 // image names in /etc/apt/sources.list (the host's, reachable here), with
@@ -24,10 +23,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/layerlint/layerlint/internal/fixturecache"
 	"github.com/layerlint/layerlint/internal/tooltest"
 )
 
@@ -47,23 +46,6 @@ const format = "debiantest-v1"
 // defaultMirror is used when the host's apt sources name none.
 const defaultMirror = "http://deb.debian.org/debian"
 
-// FixtureDir returns the machine's cache of heavy test fixtures:
-// $LAYERLINT_FIXTURES, else $XDG_CACHE_HOME/layerlint-fixtures, else
-// ~/.cache/layerlint-fixtures.
-func FixtureDir() (string, error) {
-	if d := os.Getenv("LAYERLINT_FIXTURES"); d != "" {
-		return d, nil
-	}
-	base := os.Getenv("XDG_CACHE_HOME")
-	if base == "" {
-		var err error
-		if base, err = os.UserCacheDir(); err != nil {
-			return "", err
-		}
-	}
-	return filepath.Join(base, "layerlint-fixtures"), nil
-}
-
 // Require ends the test (see tooltest) when debootstrap or GNU tar is missing.
 func Require(t testing.TB) {
 	t.Helper()
@@ -74,19 +56,21 @@ func Require(t testing.TB) {
 }
 
 // Archive returns the path of the docker-archive, building it first when this
-// machine has not got it yet.
+// machine has not got it yet (internal/fixturecache).
 func Archive(t testing.TB) string {
 	t.Helper()
 	Require(t)
-	dir, err := FixtureDir()
-	if err != nil {
-		t.Fatalf("debiantest: %v", err)
-	}
-	p, err := archive(dir, func(format string, args ...any) { t.Logf(format, args...) })
-	if err != nil {
-		t.Fatalf("debiantest: %v", err)
-	}
-	return p
+	sum := sha256.Sum256([]byte(Inputs()))
+	name := fmt.Sprintf("debian-%s-%s-%s.tar", Suite, Variant, hex.EncodeToString(sum[:8]))
+	return fixturecache.T(t, name, func(tmp string) error {
+		t.Logf("debiantest: building %s (once per machine) from:\n%s", name, Inputs())
+		work, err := os.MkdirTemp(filepath.Dir(tmp), ".build-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(work)
+		return build(work, tmp)
+	})
 }
 
 // Inputs returns what the archive is built from, one "name=value" a line: the
@@ -100,41 +84,6 @@ func Inputs() string {
 		"debootstrap=" + packageVersion("debootstrap"),
 		"arch=" + packageArch(),
 	}, "\n") + "\n"
-}
-
-func archive(dir string, logf func(string, ...any)) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256([]byte(Inputs()))
-	key := hex.EncodeToString(sum[:8])
-	out := filepath.Join(dir, fmt.Sprintf("debian-%s-%s-%s.tar", Suite, Variant, key))
-	if _, err := os.Stat(out); err == nil {
-		return out, nil
-	}
-	unlock, err := lock(filepath.Join(dir, ".debiantest.lock"))
-	if err != nil {
-		return "", err
-	}
-	defer unlock()
-	if _, err := os.Stat(out); err == nil { // built by another process while we waited
-		return out, nil
-	}
-	start := time.Now()
-	logf("debiantest: building %s (once per machine) from:\n%s", out, Inputs())
-	work, err := os.MkdirTemp(dir, ".build-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(work)
-	if err := build(work, out); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(strings.TrimSuffix(out, ".tar")+".inputs", []byte(Inputs()), 0o644); err != nil {
-		return "", err
-	}
-	logf("debiantest: built in %v", time.Since(start).Round(time.Second))
-	return out, nil
 }
 
 func build(work, out string) error {
@@ -163,12 +112,12 @@ func build(work, out string) error {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("tar of the root file system: %v\n%s", err, tail(b))
 	}
-	return writeArchive(layer, out+".tmp", m)
+	return writeArchive(layer, out, m)
 }
 
 // writeArchive wraps the layer tar in a docker-archive (manifest.json, the
-// config, the uncompressed layer) at tmp, then renames it to its final name.
-func writeArchive(layer, tmp, mirror string) error {
+// config, the uncompressed layer) at out.
+func writeArchive(layer, out, mirror string) error {
 	diffID, size, err := hashFile(layer)
 	if err != nil {
 		return err
@@ -200,11 +149,10 @@ func writeArchive(layer, tmp, mirror string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(tmp)
+	f, err := os.Create(out)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp)
 	w := bufio.NewWriterSize(f, 1<<20)
 	tw := newTarWriter(w)
 	tw.file(cfgName, rawCfg)
@@ -220,9 +168,9 @@ func writeArchive(layer, tmp, mirror string) error {
 	tw.file("manifest.json", manifest)
 	err = errors.Join(tw.close(), w.Flush(), f.Close())
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", tmp, err)
+		return fmt.Errorf("writing %s: %w", out, err)
 	}
-	return os.Rename(tmp, strings.TrimSuffix(tmp, ".tmp"))
+	return nil
 }
 
 func hashFile(p string) (string, int64, error) {
@@ -280,23 +228,6 @@ func packageArch() string {
 		return "amd64"
 	}
 	return strings.TrimSpace(string(out))
-}
-
-// lock takes an exclusive lock on path, waiting for another process that
-// holds it.
-func lock(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", path, err)
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
 }
 
 func tail(b []byte) string {

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -21,8 +20,8 @@ import (
 	"testing"
 
 	"github.com/layerlint/layerlint/internal/buildahtest"
-	"github.com/layerlint/layerlint/internal/debiantest"
 	"github.com/layerlint/layerlint/internal/dockertest"
+	"github.com/layerlint/layerlint/internal/fixturecache"
 )
 
 // ImagesDir returns the repository's testdata/images.
@@ -58,7 +57,7 @@ CMD ["cat", "/srv/built.txt"]
 
 // BuildDaemonApps puts into d the images of DaemonApps: app-v1 and app-v2 of testdata/images built by
 // BuildKit FROM base.tar, and a small image built by the legacy builder. They are built once per machine: the
-// `docker save` archives of a first build are kept in the fixture cache (debiantest.FixtureDir), keyed by
+// `docker save` archives of a first build are kept in internal/fixturecache, keyed by
 // every input and the daemon's version, and later daemons load them, which gives them the same configs and
 // layers byte for byte. Within a test process each daemon gets them once, however many tests ask. The
 // archives are those `docker save` wrote; tests must not change them.
@@ -71,17 +70,20 @@ func BuildDaemonApps(t testing.TB, d *dockertest.Daemon) DaemonApps {
 	}
 	apps := DaemonApps{V1: "layerlint-test/app:v1", V2: "layerlint-test/app:v2", Legacy: "layerlint-test/legacy:v1"}
 	images := ImagesDir()
-	dir := cachedDaemonApps(t, d)
+	d.Load(t, filepath.Join(images, "base.tar"))
+	fresh := false
+	dir := fixturecache.T(t, daemonAppsName(t, d), func(tmp string) error {
+		fresh = true
+		buildDaemonApps(t, d, apps, tmp)
+		return nil
+	})
 	apps.V1Archive = filepath.Join(dir, "app-v1.tar")
 	apps.V2Archive = filepath.Join(dir, "app-v2.tar")
 	apps.LegacyArchive = filepath.Join(dir, "legacy.tar")
-	d.Load(t, filepath.Join(images, "base.tar"))
-	if _, err := os.Stat(apps.LegacyArchive); err == nil {
+	if !fresh { // built by an earlier process: load what it saved
 		for _, a := range []string{apps.V1Archive, apps.V2Archive, apps.LegacyArchive} {
 			d.Load(t, a)
 		}
-	} else {
-		buildDaemonApps(t, d, apps, dir)
 	}
 	if built.byHost == nil {
 		built.byHost = map[string]DaemonApps{}
@@ -90,37 +92,18 @@ func BuildDaemonApps(t testing.TB, d *dockertest.Daemon) DaemonApps {
 	return apps
 }
 
-// cachedDaemonApps returns the fixture directory of the archives for d's version and the current inputs.
-func cachedDaemonApps(t testing.TB, d *dockertest.Daemon) string {
+// daemonAppsName names the fixture of the archives for d's version and the current inputs.
+func daemonAppsName(t testing.TB, d *dockertest.Daemon) string {
 	t.Helper()
-	base, err := debiantest.FixtureDir()
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := sha256.New()
 	fmt.Fprintf(h, "format=daemonapps-v1\nlegacy=%s\ndocker=%s\n", legacyDockerfile, d.Run(t, "version", "--format", "{{.Server.Version}}"))
-	images := ImagesDir()
-	for _, sub := range []string{"base.tar", "app-v1", "app-v2"} {
-		err := filepath.WalkDir(filepath.Join(images, sub), func(p string, e fs.DirEntry, err error) error {
-			if err != nil || e.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(images, p)
-			fmt.Fprintf(h, "%s %x\n", rel, sha256.Sum256(b))
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := fixturecache.HashFiles(h, ImagesDir(), "base.tar", "app-v1", "app-v2"); err != nil {
+		t.Fatal(err)
 	}
-	return filepath.Join(base, fmt.Sprintf("daemon-apps-%x", h.Sum(nil)[:8]))
+	return fmt.Sprintf("daemon-apps-%x", h.Sum(nil)[:8])
 }
 
-// buildDaemonApps builds the images into d and saves them to dir.
+// buildDaemonApps builds the images into d and saves them into the new directory dir.
 func buildDaemonApps(t testing.TB, d *dockertest.Daemon, apps DaemonApps, dir string) {
 	t.Helper()
 	work := t.TempDir()
@@ -144,23 +127,11 @@ func buildDaemonApps(t testing.TB, d *dockertest.Daemon, apps DaemonApps, dir st
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("docker build (legacy builder): %v\n%s", err, out)
 	}
-	// Save into a directory of our own, then move it into place: a concurrent test process either sees the
-	// whole set or none.
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".daemon-apps-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
 	for name, tag := range map[string]string{"app-v1.tar": apps.V1, "app-v2.tar": apps.V2, "legacy.tar": apps.Legacy} {
-		d.Save(t, tag, filepath.Join(tmp, name))
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(filepath.Join(dir, "legacy.tar")); serr != nil {
-			t.Fatal(err)
-		}
+		d.Save(t, tag, filepath.Join(dir, name))
 	}
 }
 

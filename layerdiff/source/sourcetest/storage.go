@@ -3,7 +3,6 @@ package sourcetest
 import (
 	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/layerlint/layerlint/internal/buildahtest"
-	"github.com/layerlint/layerlint/internal/debiantest"
+	"github.com/layerlint/layerlint/internal/fixturecache"
 )
 
 // StorageApp is an image BuildStorageApp built in a containers-storage store of buildah's.
@@ -29,20 +28,16 @@ type StorageApp struct {
 
 // BuildStorageApp builds testdata/images/<app> (app-v1 or app-v2) with buildah (--layers) FROM base.tar into
 // a store that uses driver ("vfs" or "overlay"), and pushes it to a docker-archive. It is built once per
-// machine: the store and the archive are kept in the fixture cache (debiantest.FixtureDir), keyed by the
+// machine: the store and the archive are kept in internal/fixturecache, keyed by the
 // inputs and buildah's version, and must not be changed by tests.
 func BuildStorageApp(t testing.TB, driver, app string) StorageApp {
 	t.Helper()
 	buildahtest.Require(t)
-	base, err := debiantest.FixtureDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(base, fmt.Sprintf("storage-%s-%s-%s", driver, app, storageKey(t, app)))
 	tag := "localhost/layerlint-test/app:" + app[len("app-"):]
-	if _, err := os.Stat(filepath.Join(dir, "id")); err != nil {
-		buildStorageApp(t, driver, app, tag, dir)
-	}
+	dir := fixturecache.T(t, fmt.Sprintf("storage-%s-%s-%s", driver, app, storageKey(t, app)), func(tmp string) error {
+		buildStorageApp(t, driver, app, tag, tmp)
+		return nil
+	})
 	id, err := os.ReadFile(filepath.Join(dir, "id"))
 	if err != nil {
 		t.Fatal(err)
@@ -59,57 +54,28 @@ func storageKey(t testing.TB, app string) string {
 	h := sha256.New()
 	out, _ := exec.Command("buildah", "--version").Output()
 	fmt.Fprintf(h, "format=storageapp-v1\nbuildah=%s\n", out)
-	images := ImagesDir()
-	for _, sub := range []string{"base.tar", app} {
-		err := filepath.WalkDir(filepath.Join(images, sub), func(p string, e fs.DirEntry, err error) error {
-			if err != nil || e.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(images, p)
-			fmt.Fprintf(h, "%s %x\n", rel, sha256.Sum256(b))
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+	if err := fixturecache.HashFiles(h, ImagesDir(), "base.tar", app); err != nil {
+		t.Fatal(err)
 	}
 	return fmt.Sprintf("%x", h.Sum(nil)[:8])
 }
 
-// buildStorageApp builds the store in a directory of its own beside dir, then moves it into place, so that a
-// concurrent test process sees a whole store or none.
+// buildStorageApp builds the store in the new directory dir.
 func buildStorageApp(t testing.TB, driver, app, tag, dir string) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".storage-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
-	b := buildahtest.NewStore(t, filepath.Join(tmp, "root"), filepath.Join(tmp, "runroot"), driver)
+	b := buildahtest.NewStore(t, filepath.Join(dir, "root"), filepath.Join(dir, "runroot"), driver)
 	b.LoadArchive(filepath.Join(ImagesDir(), "base.tar"), "localhost/layerlint/base:latest")
 	c := filepath.Join(t.TempDir(), app)
 	buildahtest.CopyTree(t, filepath.Join(ImagesDir(), app), c)
 	b.Build(filepath.Join(c, "Dockerfile"), c, tag)
-	b.Archive(tag, filepath.Join(tmp, app+".tar"), tag)
+	b.Archive(tag, filepath.Join(dir, app+".tar"), tag)
 	id := strings.TrimPrefix(strings.TrimSpace(b.Run("images", "-q", "--no-trunc", tag)), "sha256:")
-	if err := os.WriteFile(filepath.Join(tmp, "id"), []byte(id+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "id"), []byte(id+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// The run root holds only locks and the state of running containers: none survive the build.
-	if err := os.RemoveAll(filepath.Join(tmp, "runroot")); err != nil {
+	if err := os.RemoveAll(filepath.Join(dir, "runroot")); err != nil {
 		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(filepath.Join(dir, "id")); serr != nil {
-			t.Fatal(err)
-		}
 	}
 }
 
