@@ -13,6 +13,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
@@ -90,28 +91,28 @@ func (offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt sou
 // 7169605F...), an empty value or a path to a key file; WorkdirRelativePath on
 // a Windows path (C:\app) or on a variable from the base image, which
 // offline linting cannot know and expands to nothing.
-func knownFalseAlarm(df *Dockerfile, rule, detail string, loc *pb.Location) bool {
-	m := quoted.FindStringSubmatch(detail)
-	switch rule {
+func knownFalseAlarm(df *Dockerfile, w buildKitWarning) bool {
+	m := quoted.FindStringSubmatch(w.detail)
+	switch w.rule {
 	case linter.RuleUndefinedVar.Name:
 		// Offline, the base image's ENV is unknown: a variable it sets
 		// ($GOPATH, $NB_UID, $HOME) looks undefined. Only a stage whose
 		// chain starts FROM scratch is known whole.
-		if loc == nil || len(loc.Ranges) == 0 {
+		if len(w.ranges) == 0 {
 			return false
 		}
-		in := df.InstructionAt(int(loc.Ranges[0].Start.Line))
+		in := df.InstructionAt(w.ranges[0].Start.Line)
 		return in == nil || in.Stage == nil || !builtFromScratch(df, in.Stage)
 	case linter.RuleWorkdirRelativePath.Name:
-		if strings.Contains(detail, `""`) {
+		if strings.Contains(w.detail, `""`) {
 			return true
 		}
 		return m != nil && windowsPath.MatchString(m[1])
 	case linter.RuleSecretsUsedInArgOrEnv.Name:
-		if m == nil || loc == nil || len(loc.Ranges) == 0 {
+		if m == nil || len(w.ranges) == 0 {
 			return false
 		}
-		in := df.InstructionAt(int(loc.Ranges[0].Start.Line))
+		in := df.InstructionAt(w.ranges[0].Start.Line)
 		if in == nil {
 			return false
 		}
@@ -184,9 +185,45 @@ var allCaps = sync.OnceValue(func() *apicaps.CapSet {
 // narrow a line-only warning to the word it talks about.
 var quoted = regexp.MustCompile(`['"]([^'"\s]+)['"]`)
 
-// runBuildKitChecks runs dockerfile2llb.DockerfileLint offline and maps its
-// warnings to findings with computed columns.
-func runBuildKitChecks(ctx context.Context, df *Dockerfile) (out []Finding, err error) {
+// buildKitWarning is one warning from BuildKit's checks: the rule's name and
+// URL, the formatted message and the lines it covers.
+type buildKitWarning struct {
+	rule, url, detail string
+	ranges            []parser.Range
+}
+
+// recordWarning returns a linter.LintWarnFunc that appends to *ws what
+// DockerfileLint would put in its results for the same call.
+func recordWarning(ws *[]buildKitWarning) linter.LintWarnFunc {
+	return func(rule, _, url, detail string, location []parser.Range) {
+		*ws = append(*ws, buildKitWarning{rule: rule, url: url, detail: detail, ranges: location})
+	}
+}
+
+// runBuildKitChecks runs BuildKit's checks and maps their warnings to
+// findings with computed columns.
+func runBuildKitChecks(ctx context.Context, df *Dockerfile) ([]Finding, error) {
+	ws, err := buildKitWarnings(ctx, df, df.buildKitMayWarn())
+	if err != nil {
+		return nil, err
+	}
+	return buildKitFindings(df, ws), nil
+}
+
+// buildKitWarnings returns the warnings of BuildKit's checks. DockerfileLint,
+// which parses the file again and converts it to LLB, runs only when full is
+// true; otherwise the warnings ParseDockerfile recorded stand for all of
+// them, which is right when buildKitMayWarn is false.
+func buildKitWarnings(ctx context.Context, df *Dockerfile, full bool) ([]buildKitWarning, error) {
+	if !full {
+		return df.buildKitEarly, nil
+	}
+	return dockerfileLint(ctx, df)
+}
+
+// dockerfileLint runs dockerfile2llb.DockerfileLint offline: every one of
+// BuildKit's checks, on the whole file.
+func dockerfileLint(ctx context.Context, df *Dockerfile) (out []buildKitWarning, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, fmt.Errorf("running buildkit checks on %s: internal error: %v", df.Name, r)
@@ -207,19 +244,38 @@ func runBuildKitChecks(ctx context.Context, df *Dockerfile) (out []Finding, err 
 		return nil, fmt.Errorf("running buildkit checks on %s: %w", df.Name, err)
 	}
 	for _, w := range res.Warnings {
-		if knownFalseAlarm(df, w.RuleName, w.Detail, w.Location) {
+		bw := buildKitWarning{rule: w.RuleName, url: w.URL, detail: w.Detail}
+		if w.Location != nil {
+			for _, r := range w.Location.Ranges {
+				bw.ranges = append(bw.ranges, parser.Range{
+					Start: parser.Position{Line: int(r.Start.Line), Character: int(r.Start.Character)},
+					End:   parser.Position{Line: int(r.End.Line), Character: int(r.End.Character)},
+				})
+			}
+		}
+		out = append(out, bw)
+	}
+	return out, nil
+}
+
+// buildKitFindings maps warnings to findings, narrowing a line-only warning
+// to the word it quotes and dropping known false alarms.
+func buildKitFindings(df *Dockerfile, ws []buildKitWarning) []Finding {
+	var out []Finding
+	for _, w := range ws {
+		if knownFalseAlarm(df, w) {
 			continue
 		}
 		f := Finding{
-			Rule:     w.RuleName,
+			Rule:     w.rule,
 			Severity: Warning,
 			File:     df.Name,
-			Message:  strings.TrimSpace(w.Detail),
-			URL:      w.URL,
+			Message:  strings.TrimSpace(w.detail),
+			URL:      w.url,
 		}
-		if w.Location != nil && len(w.Location.Ranges) > 0 {
-			r := w.Location.Ranges[0]
-			start, end := int(r.Start.Line), int(r.End.Line)
+		if len(w.ranges) > 0 {
+			r := w.ranges[0]
+			start, end := r.Start.Line, r.End.Line
 			if end < start {
 				end = start
 			}
@@ -235,5 +291,5 @@ func runBuildKitChecks(ctx context.Context, df *Dockerfile) (out []Finding, err 
 		}
 		out = append(out, f)
 	}
-	return out, nil
+	return out
 }

@@ -34,6 +34,8 @@ type Dockerfile struct {
 	lineStarts []int
 	// args holds the global ARGs' defaults.
 	args argEnv
+	// buildKitEarly holds the warnings BuildKit's checks gave while parsing.
+	buildKitEarly []buildKitWarning
 	// mu guards walks, the stages' walks worked out on first use.
 	mu    sync.Mutex
 	walks map[*Stage]*stageWalk
@@ -103,7 +105,16 @@ func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
 		}
 		return nil, pe
 	}
-	lint := linter.New(&linter.Config{Warn: func(string, string, string, string, []parser.Range) {}})
+	// Record the warnings BuildKit's checks give before converting the file,
+	// in DockerfileLint's order: empty continuation lines, then the checks
+	// instructions.Parse runs. runBuildKitChecks needs no more on most files.
+	var early []buildKitWarning
+	lint := linter.New(&linter.Config{Warn: recordWarning(&early)})
+	for _, w := range res.Warnings {
+		if w.URL == linter.RuleNoEmptyContinuation.URL {
+			lint.Run(&linter.RuleNoEmptyContinuation, []parser.Range{*w.Location}, linter.RuleNoEmptyContinuation.Format())
+		}
+	}
 	stages, metaArgs, err := instructions.Parse(res.AST, lint)
 	if err != nil {
 		return nil, newParseError(name, err)
@@ -111,7 +122,7 @@ func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
 	if len(stages) == 0 {
 		return nil, &ParseError{File: name, Message: "no FROM instruction", Err: errors.New("no stages")}
 	}
-	df = &Dockerfile{Name: name, Source: src, Escape: byte(res.EscapeToken), lineStarts: lineStarts(src)}
+	df = &Dockerfile{Name: name, Source: src, Escape: byte(res.EscapeToken), lineStarts: lineStarts(src), buildKitEarly: early}
 	if df.Escape == 0 {
 		df.Escape = '\\'
 	}
