@@ -20,25 +20,90 @@ type diffOptions struct {
 func WithMtime(on bool) DiffOption { return func(o *diffOptions) { o.mtime = on } }
 
 // Diff compares the merged filesystems, layers and configs of a and b. It merge-joins the two images'
-// merged streams: memory depends on the number of changes, not on the number of files.
+// merged streams: memory depends on the number of changes, not on the number of files. With a listing store
+// (the same for both images) it keeps what the merge-join found, and a repeated diff of the same pair reads
+// that instead (diffstore.go).
 func Diff(ctx context.Context, a, b *Image, opts ...DiffOption) (*Report, error) {
 	var o diffOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
+	store, key, keyed := diffKey(a, b, o)
+	var d *storedDiff
+	if keyed {
+		if sd, ok := store.getDiff(key); ok && sd.fits(b) {
+			d = sd
+		}
+	}
+	if d == nil {
+		var err error
+		if d, err = mergeJoin(ctx, a, b, o); err != nil {
+			return nil, err
+		}
+		if !keyed {
+			store, key, keyed = diffKey(a, b, o) // the merge stored the stacks
+		}
+		if keyed {
+			store.putDiff(key, d)
+		}
+	}
+	return newReport(a, b, o, d), nil
+}
+
+// newReport completes what the merge-join found into a Report.
+func newReport(a, b *Image, o diffOptions, d *storedDiff) *Report {
+	rep := &Report{
+		A:       summarize(a),
+		B:       summarize(b),
+		Files:   d.files,
+		Options: ReportedOptions{Mtime: o.mtime},
+	}
+	rep.A.Files, rep.B.Files = d.filesA, d.filesB
 	histB := LayerHistory(b.Config)
-	ref := func(layer int) *LayerRef {
+	for i, layer := range d.layers {
+		if layer < 0 {
+			continue
+		}
 		r := &LayerRef{Index: layer, DiffID: b.Layers[layer].DiffID.String()}
 		if h := histB[layer]; h != nil {
 			r.CreatedBy = h.CreatedBy
 		}
-		return r
+		rep.Files[i].Layer = r
 	}
-	rep := &Report{
-		A:       summarize(a),
-		B:       summarize(b),
-		Files:   []FileChange{},
-		Options: ReportedOptions{Mtime: o.mtime},
+	rep.Layers, rep.Summary = matchLayers(a, b)
+	rep.Config = DiffConfig(a.Config, b.Config)
+	s := &rep.Summary
+	for _, f := range rep.Files {
+		switch f.Change {
+		case Added:
+			s.Added++
+		case Deleted:
+			s.Deleted++
+		case Modified:
+			s.Modified++
+		}
+	}
+	s.ConfigChanges = len(rep.Config)
+	s.Identical = len(rep.Files) == 0 && len(rep.Config) == 0
+	return rep
+}
+
+// fits reports whether every layer index of d names a layer of b.
+func (d *storedDiff) fits(b *Image) bool {
+	for _, l := range d.layers {
+		if l >= len(b.Layers) {
+			return false
+		}
+	}
+	return len(d.layers) == len(d.files)
+}
+
+// mergeJoin walks the merged streams of a and b side by side and lists the paths that differ.
+func mergeJoin(ctx context.Context, a, b *Image, o diffOptions) (*storedDiff, error) {
+	d := &storedDiff{files: []FileChange{}}
+	add := func(fc FileChange, layer int) {
+		d.files = append(d.files, fc)
+		d.layers = append(d.layers, layer)
 	}
 	nextA, stopA := pullMerged(ctx, a)
 	defer stopA()
@@ -74,24 +139,19 @@ func Diff(ctx context.Context, a, b *Image, opts ...DiffOption) (*Report, error)
 			}
 		}
 		if na != nil {
-			rep.A.Files++
+			d.filesA++
 		}
 		if nb != nil {
-			rep.B.Files++
+			d.filesB++
 		}
 		switch {
 		case na != nil && nb == nil:
-			fc := FileChange{Path: strings.Clone(na.Path), Change: Deleted, Type: na.Type.String(), SizeA: na.Size}
-			if removedB >= 0 {
-				fc.Layer = ref(removedB)
-			}
-			rep.Files = append(rep.Files, fc)
+			add(FileChange{Path: strings.Clone(na.Path), Change: Deleted, Type: na.Type.String(), SizeA: na.Size}, removedB)
 		case na == nil && nb != nil:
-			rep.Files = append(rep.Files, FileChange{Path: strings.Clone(nb.Path), Change: Added, Type: nb.Type.String(),
-				SizeB: nb.Size, Layer: ref(pb.layer)})
+			add(FileChange{Path: strings.Clone(nb.Path), Change: Added, Type: nb.Type.String(), SizeB: nb.Size}, pb.layer)
 		case na != nil && nb != nil:
 			if what := compareEntries(na, nb, o.mtime); len(what) > 0 {
-				rep.Files = append(rep.Files, modified(na, nb, what, ref(pb.layer)))
+				add(modified(na, nb, what), pb.layer)
 			}
 		}
 		if c <= 0 {
@@ -105,22 +165,7 @@ func Diff(ctx context.Context, a, b *Image, opts ...DiffOption) (*Report, error)
 			}
 		}
 	}
-	rep.Layers, rep.Summary = matchLayers(a, b)
-	rep.Config = DiffConfig(a.Config, b.Config)
-	s := &rep.Summary
-	for _, f := range rep.Files {
-		switch f.Change {
-		case Added:
-			s.Added++
-		case Deleted:
-			s.Deleted++
-		case Modified:
-			s.Modified++
-		}
-	}
-	s.ConfigChanges = len(rep.Config)
-	s.Identical = len(rep.Files) == 0 && len(rep.Config) == 0
-	return rep, nil
+	return d, nil
 }
 
 // compareEntries lists what differs between two entries at the same path.
@@ -148,9 +193,9 @@ func compareEntries(a, b *Entry, mtime bool) []string {
 	return what
 }
 
-func modified(na, nb *Entry, what []string, layer *LayerRef) FileChange {
+func modified(na, nb *Entry, what []string) FileChange {
 	fc := FileChange{Path: strings.Clone(nb.Path), Change: Modified, Type: nb.Type.String(), SizeA: na.Size,
-		SizeB: nb.Size, What: what, Layer: layer}
+		SizeB: nb.Size, What: what}
 	for _, w := range what {
 		switch w {
 		case "type":

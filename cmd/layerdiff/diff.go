@@ -66,7 +66,9 @@ or pipe lists every path unless --limit or --depth is given.
 
 A change of modification time alone is not a modification unless --mtime is given. Sizes are bytes of
 file contents, as docker history and docker images count them; the layer table also shows each
-uncompressed tar's size (TAR). Layer listings are cached by DiffID in $XDG_CACHE_HOME/layerlint (--no-cache to skip).
+uncompressed tar's size (TAR). Layer listings are cached by DiffID in $XDG_CACHE_HOME/layerlint, with each
+image's merged stack and the changes found between a pair, so that a repeated diff reads no layer (--no-cache
+to skip).
 
 Exit codes: 0 identical files and config, 1 different, 2 bad usage or input. With --fail-on-growth SIZE the
 exit code is a size budget instead: 0 when B grew by SIZE or less (whatever else differs), 1 when it grew more.`,
