@@ -8,11 +8,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/layerlint/layerlint/internal/bkparser"
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/history"
 	"github.com/layerlint/layerlint/layerdiff/load"
 	"github.com/layerlint/layerlint/layerdiff/source"
-	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
 // WasteSource is a later instruction that deletes or overwrites files of a
@@ -154,7 +154,7 @@ func LoadImageEvidence(ctx context.Context, ref string, df *Dockerfile, target s
 	if err != nil {
 		return nil, nil, wrap(err)
 	}
-	res, err := parser.Parse(bytes.NewReader(df.Source))
+	res, err := bkparser.Parse(bytes.NewReader(df.Source))
 	if err != nil {
 		return nil, nil, wrap(fmt.Errorf("parsing dockerfile: %w", err))
 	}
