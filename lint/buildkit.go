@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -203,7 +204,7 @@ func recordWarning(ws *[]buildKitWarning) linter.LintWarnFunc {
 // runBuildKitChecks runs BuildKit's checks and maps their warnings to
 // findings with computed columns.
 func runBuildKitChecks(ctx context.Context, df *Dockerfile) ([]Finding, error) {
-	ws, err := buildKitWarnings(ctx, df, df.buildKitMayWarn())
+	ws, err := buildKitWarnings(ctx, df, false)
 	if err != nil {
 		return nil, err
 	}
@@ -211,12 +212,15 @@ func runBuildKitChecks(ctx context.Context, df *Dockerfile) ([]Finding, error) {
 }
 
 // buildKitWarnings returns the warnings of BuildKit's checks. DockerfileLint,
-// which parses the file again and converts it to LLB, runs only when full is
-// true; otherwise the warnings ParseDockerfile recorded stand for all of
-// them, which is right when buildKitMayWarn is false.
+// which parses the file again and converts it to LLB, runs when full is true
+// or when the conversion could add a warning to those ParseDockerfile
+// recorded and legacyKeyValueWarnings makes (buildKitMayWarn); most files
+// need none of it.
 func buildKitWarnings(ctx context.Context, df *Dockerfile, full bool) ([]buildKitWarning, error) {
-	if !full {
-		return df.buildKitEarly, nil
+	if !full && !df.buildKitMayWarn() {
+		if legacy, ok := legacyKeyValueWarnings(df); ok {
+			return append(slices.Clip(df.buildKitEarly), legacy...), nil
+		}
 	}
 	return dockerfileLint(ctx, df)
 }

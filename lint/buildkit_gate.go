@@ -11,8 +11,8 @@ import (
 
 // buildKitMayWarn reports whether dockerfile2llb.DockerfileLint could report
 // a warning on df beyond those ParseDockerfile recorded (NoEmptyContinuation
-// and the four checks instructions.Parse runs), once knownFalseAlarm has
-// dropped its false alarms. It answers true whenever one of the checks
+// and the four checks instructions.Parse runs) and LegacyKeyValueFormat's
+// (legacyKeyValueWarnings), once knownFalseAlarm has dropped its false alarms. It answers true whenever one of the checks
 // DockerfileLint runs while converting the file might fire: each condition
 // below names the checks it stands for and is looser than the check itself,
 // so a false answer is a proof, not a guess. Running DockerfileLint costs
@@ -224,16 +224,10 @@ func instructionMayWarn(in *Instruction, used map[string]bool) bool {
 		return !strings.HasPrefix(c.Path, "/") // WorkdirRelativePath
 	case *instructions.EnvCommand:
 		for _, kv := range c.Env {
-			// LegacyKeyValueFormat; SecretsUsedInArgOrEnv on the key as
-			// expanded.
-			if kv.NoDelim || strings.Contains(kv.Key, "$") || secretName.MatchString(kv.Key) {
+			// SecretsUsedInArgOrEnv, on the key as expanded. (legacyKeyValueWarnings
+			// answers for LegacyKeyValueFormat.)
+			if strings.Contains(kv.Key, "$") || secretName.MatchString(kv.Key) {
 				return true
-			}
-		}
-	case *instructions.LabelCommand:
-		for _, kv := range c.Labels {
-			if kv.NoDelim {
-				return true // LegacyKeyValueFormat
 			}
 		}
 	case *instructions.ArgCommand:
