@@ -5,7 +5,8 @@
 // byte: that match was two thirds of parser.Parse's time, and parsing half of layerlint's.
 //
 // The files beside this one are BuildKit's parse.go (parser.go upstream), line_parsers.go and
-// split_command.go, under the Apache License 2.0 (Copyright The BuildKit Authors). The changes:
+// split_command.go, under the Apache License 2.0 (Copyright The BuildKit Authors; the licence is in LICENSE
+// beside them). The changes:
 // trimContinuationCharacter scans bytes instead of matching the regular expression; the directives no
 // longer compile that expression on every Parse; the result is built from BuildKit's own exported types
 // (parser.Node, parser.Result, ...) and helpers (parser.ParseHeredoc, parser.WithLocation), so nothing
