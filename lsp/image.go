@@ -108,7 +108,7 @@ func (im *images) startLocked(ref string, e *imageEntry, creds source.Credential
 
 func (im *images) load(ref string, gen int, creds source.Credentials) {
 	start := time.Now()
-	li, err := readImage(im.ctx, im.reader, ref, creds)
+	li, err := readImage(im.ctx, im.logger.Printf, im.reader, ref, creds)
 	if im.ctx.Err() != nil {
 		return
 	}
@@ -134,10 +134,10 @@ func (im *images) load(ref string, gen int, creds source.Credentials) {
 
 // readImage opens and lists an image through layerdiff/load, as every command does. A panic in a reader is
 // turned into an error: a corrupt image must not take the server down. Errors never hold the credentials.
-func readImage(ctx context.Context, r *layerdiff.Reader, ref string, creds source.Credentials) (li *loadedImage, err error) {
+func readImage(ctx context.Context, logf func(string, ...any), r *layerdiff.Reader, ref string, creds source.Credentials) (li *loadedImage, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			li, err = nil, fmt.Errorf("reading image %s: internal error: %v", ref, p)
+			li, err = nil, recovered(logf, "reading image "+ref, p)
 		}
 		err = source.RedactError(err, creds.Secrets()...)
 	}()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"go.lsp.dev/protocol"
@@ -240,7 +241,7 @@ func (s *server) snapshot(uri protocol.DocumentURI) *Snapshot {
 // environment resolves what a Dockerfile at path is built with. Called with analysisMu held.
 func (s *server) environment(path string) env {
 	s.mu.Lock()
-	e := env{settings: s.settings, memo: s.memo}
+	e := env{settings: s.settings, memo: s.memo, logf: s.logger.Printf}
 	s.mu.Unlock()
 	e.config = &lint.Config{}
 	if path != "" {
@@ -319,7 +320,7 @@ func (s *server) scheduleDiagnosticsLocked(d *document, delay time.Duration) {
 	d.timer = time.AfterFunc(delay, func() {
 		defer func() {
 			if p := recover(); p != nil {
-				s.logger.Printf("panic publishing diagnostics of %s: %v", uri, p)
+				s.logger.Printf("panic publishing diagnostics of %s: %v\n%s", uri, p, debug.Stack())
 			}
 		}()
 		if s.ctx.Err() != nil {

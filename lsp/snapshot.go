@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +62,7 @@ type Snapshot struct {
 
 	image *loadedImage // set when aligned
 	steps []history.Step
+	logf  func(string, ...any)
 
 	lintOnce    sync.Once
 	lintDF      *lint.Dockerfile
@@ -92,6 +94,7 @@ type env struct {
 	contextGen int
 	contextErr error
 	memo       *predictionMemo
+	logf       func(string, ...any) // the server's log, for panics
 }
 
 // buildSnapshot parses text and aligns it with the image and the build context of e.
@@ -100,8 +103,12 @@ func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, v
 		URI: uri, Path: path, Version: version, Text: text, lines: newLines(text), gen: gen,
 		Settings: e.settings, Config: e.config, ConfigFile: e.configFile, ConfigErr: e.configErr,
 		ImageRef: e.imageRef, Image: e.image, ContextDir: e.contextDir, ContextErr: e.contextErr,
+		logf: e.logf,
 	}
-	s.AST, s.ParseErr = parseLenient(text)
+	if s.logf == nil {
+		s.logf = func(string, ...any) {}
+	}
+	s.AST, s.ParseErr = parseLenient(s.logf, text)
 	if s.AST == nil {
 		return s
 	}
@@ -114,11 +121,18 @@ func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, v
 	return s
 }
 
+// recovered turns a panic into an error saying what was being done, and logs it with its stack: a panic
+// is a bug, and the log is where a user finds what to report (and the fuzz target what to fail on).
+func recovered(logf func(string, ...any), what string, p any) error {
+	logf("panic %s: %v\n%s", what, p, debug.Stack())
+	return fmt.Errorf("%s: internal error: %v", what, p)
+}
+
 // parseLenient runs BuildKit's first, lenient parse.
-func parseLenient(text string) (res *parser.Result, err error) {
+func parseLenient(logf func(string, ...any), text string) (res *parser.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			res, err = nil, fmt.Errorf("parsing the Dockerfile: internal error: %v", p)
+			res, err = nil, recovered(logf, "parsing the Dockerfile", p)
 		}
 	}()
 	return parser.Parse(strings.NewReader(text))
@@ -159,7 +173,7 @@ func (s *Snapshot) align(li *loadedImage, key string) {
 	a, ok := li.align[key]
 	li.memoMu.Unlock()
 	if !ok {
-		a.steps, a.err = alignSafely(li, s.AST)
+		a.steps, a.err = alignSafely(s.logf, li, s.AST)
 		li.memoMu.Lock()
 		if len(li.align) >= 32 {
 			clear(li.align)
@@ -185,10 +199,10 @@ func (s *Snapshot) align(li *loadedImage, key string) {
 	}
 }
 
-func alignSafely(li *loadedImage, ast *parser.Result) (steps []history.Step, err error) {
+func alignSafely(logf func(string, ...any), li *loadedImage, ast *parser.Result) (steps []history.Step, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			steps, err = nil, fmt.Errorf("aligning %s with the Dockerfile: internal error: %v", li.ref, p)
+			steps, err = nil, recovered(logf, "aligning "+li.ref+" with the Dockerfile", p)
 		}
 	}()
 	return history.Align(li.img, ast, history.WithMeasurements(li.measured))
@@ -220,7 +234,7 @@ func (s *Snapshot) predict(ctx context.Context, e env, key string) {
 	r, ok := e.memo.m[memoKey]
 	e.memo.mu.Unlock()
 	if !ok {
-		r.steps, r.err = predictSafely(ctx, s.AST, e.context, prev)
+		r.steps, r.err = predictSafely(ctx, s.logf, s.AST, e.context, prev)
 		e.memo.mu.Lock()
 		if len(e.memo.m) >= 64 {
 			clear(e.memo.m)
@@ -238,10 +252,10 @@ func (s *Snapshot) predict(ctx context.Context, e env, key string) {
 	}
 }
 
-func predictSafely(ctx context.Context, ast *parser.Result, bc *cache.BuildContext, prev *loadedImage) (steps []cache.Step, err error) {
+func predictSafely(ctx context.Context, logf func(string, ...any), ast *parser.Result, bc *cache.BuildContext, prev *loadedImage) (steps []cache.Step, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			steps, err = nil, fmt.Errorf("predicting the build cache: internal error: %v", p)
+			steps, err = nil, recovered(logf, "predicting the build cache", p)
 		}
 	}()
 	var p *cache.Prediction
@@ -281,7 +295,7 @@ func (s *Snapshot) lint(ctx context.Context) ([]lint.Finding, *lint.ParseError, 
 	s.lintOnce.Do(func() {
 		defer func() {
 			if p := recover(); p != nil {
-				s.lintErr = fmt.Errorf("linting %s: internal error: %v", s.Path, p)
+				s.lintErr = recovered(s.logf, "linting "+s.Path, p)
 			}
 		}()
 		name := s.Path
