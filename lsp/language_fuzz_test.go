@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/layerlint/layerlint/lsp"
 )
 
 // languageMethods are the Dockerfile-language requests, each with the params it needs besides the
@@ -39,7 +41,7 @@ func FuzzLanguageRequests(f *testing.F) {
 		f.Add(seed, uint16(1), uint16(5))
 	}
 	f.Fuzz(func(t *testing.T, text string, line, char uint16) {
-		r := startRaw(t)
+		r := startRaw(t, lsp.Options{})
 		r.initialize()
 		doc, _ := json.Marshal(text)
 		r.send(`{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///w/Dockerfile","languageId":"dockerfile","version":1,"text":` + string(doc) + `}}}`)

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,17 +20,19 @@ import (
 // rawClient talks to a server byte by byte, to send what a well-behaved client never would.
 type rawClient struct {
 	t    testing.TB
-	conn net.Conn
+	conn io.WriteCloser
 	in   *bufio.Reader
 	done chan error
 	msgs chan []byte
 }
 
-func startRaw(t testing.TB) *rawClient {
+// startRaw runs lsp.Serve in-process with opts (polling off) behind a raw client.
+func startRaw(t testing.TB, opts lsp.Options) *rawClient {
 	serverEnd, clientEnd := net.Pipe()
 	r := &rawClient{t: t, conn: clientEnd, in: bufio.NewReader(clientEnd), done: make(chan error, 1), msgs: make(chan []byte, 64)}
 	go r.readLoop()
-	go func() { r.done <- lsp.Serve(context.Background(), serverEnd, lsp.Options{PollInterval: -1}) }()
+	opts.PollInterval = -1
+	go func() { r.done <- lsp.Serve(context.Background(), serverEnd, opts) }()
 	t.Cleanup(func() {
 		clientEnd.Close()
 		select {
@@ -125,7 +129,7 @@ func (r *rawClient) initialize() {
 }
 
 func TestMalformedMessagesKeepServing(t *testing.T) {
-	r := startRaw(t)
+	r := startRaw(t, lsp.Options{})
 	r.send(`{"jsonrpc":"2.0","id":7,"method":"textDocument/hover","params":{}}`)
 	if resp := r.read(); resp.Error == nil || resp.Error.Code != -32002 {
 		t.Errorf("request before initialize: %+v, want ServerNotInitialized", resp)
@@ -192,17 +196,40 @@ func TestMalformedMessagesKeepServing(t *testing.T) {
 	}
 }
 
+// syncLog is a log destination that tests can read while the server writes to it.
+type syncLog struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
 // FuzzServerMessages sends one arbitrary message body to an initialized server with an open document, then
-// a probe request: the server must not panic and must answer the probe.
+// two probe requests: inlay hints (parse, alignment, cache prediction) and code actions (the linter). It
+// fails when the server panics anywhere (a handler's panic becomes an InternalError reply, a panic in a
+// feature or a background task a logged "panic ..." line and an "internal error" in place of a result), or
+// when a probe goes unanswered.
 func FuzzServerMessages(f *testing.F) {
 	for _, seed := range []string{
 		`{"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{"textDocument":{"uri":"file:///w/Dockerfile"},"position":{"line":1,"character":3}}}`,
 		`{"jsonrpc":"2.0","id":1,"method":"textDocument/inlayHint","params":{"textDocument":{"uri":"file:///w/Dockerfile"},"range":{"start":{"line":0,"character":0},"end":{"line":3,"character":0}}}}`,
 		`{"jsonrpc":"2.0","id":1,"method":"textDocument/codeAction","params":{"textDocument":{"uri":"file:///w/Dockerfile"},"range":{"start":{"line":0,"character":0},"end":{"line":3,"character":0}},"context":{"diagnostics":[]}}}`,
 		`{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///w/Dockerfile","version":2},"contentChanges":[{"range":{"start":{"line":1,"character":2},"end":{"line":0,"character":90}},"text":"ü\n"}]}}`,
+		`{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///w/Dockerfile","version":2},"contentChanges":[{"text":"FROM a AS b\nRUN <<EOF\nx\nEOF\nCOPY --from=b / /\nONBUILD RUN x\n"}]}}`,
 		`{"jsonrpc":"2.0","method":"workspace/didChangeConfiguration","params":{"settings":{"layerlint":{"image":7,"hints":{"size":"no"},"failureThreshold":"loud"}}}}`,
 		`{"jsonrpc":"2.0","id":"x","method":"textDocument/documentSymbol","params":{"textDocument":{"uri":"file:///w/Dockerfile"}}}`,
 		`{"jsonrpc":"2.0","id":1,"method":"textDocument/foldingRange","params":null}`,
+		`{"jsonrpc":"2.0","id":1,"method":"textDocument/codeLens","params":{"textDocument":{"uri":"file:///w/Dockerfile"}}}`,
 		`{"jsonrpc":"2.0","id":{},"method":"x"}`,
 		`{"jsonrpc":"2.0","id":1,"result":null}`,
 		"\x00\xff",
@@ -216,15 +243,24 @@ func FuzzServerMessages(f *testing.F) {
 		if json.Unmarshal([]byte(body), &m) == nil && m.Method == "exit" {
 			return
 		}
-		r := startRaw(t)
+		logs := &syncLog{}
+		r := startRaw(t, lsp.Options{Logger: log.New(logs, "", 0), DiagnosticsDelay: time.Millisecond})
 		r.initialize()
 		r.send(`{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///w/Dockerfile","languageId":"dockerfile","version":1,"text":"FROM debian\nRUN apt-get update && apt-get install -y x\nCOPY . /app\n"}}}`)
 		r.send(body)
-		r.send(`{"jsonrpc":"2.0","id":"probe","method":"textDocument/inlayHint","params":{"textDocument":{"uri":"file:///w/Dockerfile"},"range":{"start":{"line":0,"character":0},"end":{"line":9,"character":0}}}}`)
-		for {
-			if resp := r.read(); string(resp.ID) == `"probe"` {
-				return
+		r.send(`{"jsonrpc":"2.0","id":"probe-hints","method":"textDocument/inlayHint","params":{"textDocument":{"uri":"file:///w/Dockerfile"},"range":{"start":{"line":0,"character":0},"end":{"line":9,"character":0}}}}`)
+		r.send(`{"jsonrpc":"2.0","id":"probe-actions","method":"textDocument/codeAction","params":{"textDocument":{"uri":"file:///w/Dockerfile"},"range":{"start":{"line":0,"character":0},"end":{"line":9,"character":0}},"context":{"diagnostics":[]}}}`)
+		for answered := 0; answered < 2; {
+			resp := r.read()
+			if resp.Error != nil && resp.Error.Code == -32603 {
+				t.Errorf("reply %s is an internal error: %s", resp.ID, resp.Error.Message)
 			}
+			if id := string(resp.ID); id == `"probe-hints"` || id == `"probe-actions"` {
+				answered++
+			}
+		}
+		if out := logs.String(); strings.Contains(out, "panic") {
+			t.Errorf("the server panicked:\n%s", out)
 		}
 	})
 }

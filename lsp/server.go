@@ -36,6 +36,9 @@ type Options struct {
 	PollInterval time.Duration
 	// DiagnosticsDelay debounces diagnostics while typing; 0 means 150 ms.
 	DiagnosticsDelay time.Duration
+	// FrameTimeout is how long a message may stop arriving halfway before it is answered as bad and the
+	// server looks for the next one (a Content-Length larger than the body sent); 0 means 5 s, negative never.
+	FrameTimeout time.Duration
 }
 
 // Serve runs a language server on rwc until the client sends exit or closes the connection. It returns nil
@@ -56,9 +59,12 @@ func ServeStreams(ctx context.Context, r io.Reader, w io.Writer, closer io.Close
 	if opts.DiagnosticsDelay == 0 {
 		opts.DiagnosticsDelay = 150 * time.Millisecond
 	}
+	if opts.FrameTimeout == 0 {
+		opts.FrameTimeout = 5 * time.Second
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	conn := jsonrpc2.NewConn(newStream(r, w, closer, opts.Logger))
+	conn := jsonrpc2.NewConn(newStream(r, w, closer, opts.Logger, opts.FrameTimeout))
 	s := newServer(ctx, conn, opts)
 	conn.Go(ctx, s.handle)
 	select {

@@ -1,7 +1,6 @@
 package lsp
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"go.lsp.dev/jsonrpc2"
 )
@@ -23,28 +23,41 @@ const (
 	maxHeaderLine = 4096
 )
 
-// stream is the LSP base protocol (Content-Length framed JSON) as a jsonrpc2.Stream that survives bad input:
-// a body that is not JSON is answered with a parse error (-32700, id null), JSON that is not a JSON-RPC
-// message with an invalid-request error, an oversized body is skipped, and reading goes on. Only the end of
-// the input (or a read error) ends the stream. jsonrpc2.NewStream instead fails the whole connection.
+// stream is the LSP base protocol (Content-Length framed JSON) as a jsonrpc2.Stream that survives bad input.
+// Every bad frame is answered with an error (with the request's id when it can be read, so that the
+// client's request ends) and logged in one line. A message with a sound frame but the wrong content (JSON
+// that is no JSON-RPC message, an invalid header beside a valid Content-Length) is skipped. A frame that
+// cannot be trusted (no Content-Length, or one that is not a number or too large; a body that is not JSON,
+// as when the length was wrong; a frame that stops arriving halfway) makes the stream re-synchronise on the
+// next "Content-Length:" it sees, looking again from the second byte of the bad body. Only the end of the
+// input or a read error ends the stream; jsonrpc2.NewStream instead fails the whole connection, or waits
+// for ever for a body that never comes.
 type stream struct {
-	in     *bufio.Reader
+	in     *frameReader
 	out    io.Writer
 	closer io.Closer
 	logger *log.Logger
 
-	mu sync.Mutex // serialises writes: Read answers bad input itself, from the reading goroutine
+	resyncing bool       // the last frame was bad: look for the next Content-Length before reading on
+	mu        sync.Mutex // serialises writes: Read answers bad input itself, from the reading goroutine
 }
 
-// newStream frames messages on r and w; Close closes c.
-func newStream(r io.Reader, w io.Writer, c io.Closer, logger *log.Logger) *stream {
-	return &stream{in: bufio.NewReaderSize(r, 64<<10), out: w, closer: c, logger: logger}
+// newStream frames messages on r and w; Close closes c. A frame that pauses halfway for longer than stall
+// is bad (<= 0: never).
+func newStream(r io.Reader, w io.Writer, c io.Closer, logger *log.Logger, stall time.Duration) *stream {
+	return &stream{in: newFrameReader(r, stall), out: w, closer: c, logger: logger}
 }
 
 // badInput is input the stream answers with an error and skips.
 type badInput struct {
 	code jsonrpc2.Code
 	msg  string
+	// resync says that the frame cannot be trusted; body, when set, is what was read as its body, searched
+	// again (from its second byte) for the next frame.
+	resync bool
+	body   []byte
+	// id is the id of the request the bad frame held, nil when it cannot be read.
+	id json.RawMessage
 }
 
 // Read returns the next well-formed message.
@@ -54,7 +67,19 @@ func (s *stream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, total, err
 		}
-		body, n, bad, err := s.readFrame()
+		if s.resyncing {
+			dropped, err := s.in.resync(ctx)
+			total += dropped
+			if err != nil {
+				// Not wrapped: the end of the input here is no clean end of the connection.
+				return nil, total, fmt.Errorf("lost the message framing: looking for the next Content-Length header after a bad message: %v", err)
+			}
+			s.resyncing = false
+			if dropped > 0 {
+				s.logger.Printf("skipped %d bytes to the next Content-Length header", dropped)
+			}
+		}
+		body, n, bad, err := s.readFrame(ctx)
 		total += n
 		if err != nil {
 			return nil, total, err
@@ -66,6 +91,12 @@ func (s *stream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
 			}
 		}
 		s.logger.Printf("bad message: %s", bad.msg)
+		if bad.resync {
+			s.resyncing = true
+			if len(bad.body) > 1 {
+				s.in.unread(bad.body[1:])
+			}
+		}
 		if err := s.writeError(bad); err != nil {
 			return nil, total, err
 		}
@@ -73,16 +104,24 @@ func (s *stream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
 }
 
 // readFrame reads one header block and its body. Recoverable problems come back as bad input.
-func (s *stream) readFrame() (body []byte, n int64, bad *badInput, err error) {
+func (s *stream) readFrame(ctx context.Context) (body []byte, n int64, bad *badInput, err error) {
 	length := int64(-1)
 	headers := 0
+	var lengthText string
 	for {
-		line, m, err := s.readLine()
-		n += m
-		if err != nil {
-			return nil, n, nil, err
+		raw, m, err := s.in.readLine(ctx, maxHeaderLine, headers > 0)
+		n += int64(m)
+		if errors.Is(err, errStalled) {
+			return nil, n, &badInput{code: jsonrpc2.ParseError, resync: true,
+				msg: fmt.Sprintf("the header stopped arriving halfway (%d bytes, no blank line after it)", n)}, nil
 		}
-		line = strings.TrimSpace(line)
+		if err != nil {
+			if headers > 0 || len(raw) > 0 {
+				return nil, n, nil, fmt.Errorf("the input ended inside a message header: %w", err)
+			}
+			return nil, n, nil, fmt.Errorf("reading a header: %w", err)
+		}
+		line := strings.TrimSpace(string(raw))
 		if line == "" {
 			if headers == 0 {
 				continue // stray blank lines between messages
@@ -92,90 +131,81 @@ func (s *stream) readFrame() (body []byte, n int64, bad *badInput, err error) {
 		headers++
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
-			bad = &badInput{jsonrpc2.ParseError, fmt.Sprintf("invalid header line %q", clip(line, 80))}
+			bad = &badInput{code: jsonrpc2.ParseError, msg: fmt.Sprintf("invalid header line %q", clip(line, 80))}
 			continue
 		}
 		if strings.EqualFold(strings.TrimSpace(name), jsonrpc2.HdrContentLength) {
-			v, perr := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+			lengthText = strings.TrimSpace(value)
+			v, perr := strconv.ParseInt(lengthText, 10, 64)
 			if perr != nil || v < 0 {
-				bad = &badInput{jsonrpc2.ParseError, fmt.Sprintf("invalid Content-Length %q", clip(value, 40))}
+				length = -2
 				continue
 			}
 			length = v
 		}
 	}
-	if length < 0 {
+	switch {
+	case length == -2:
+		return nil, n, &badInput{code: jsonrpc2.ParseError, resync: true, id: requestID(s.in.buf),
+			msg: fmt.Sprintf("invalid Content-Length %q", clip(lengthText, 40))}, nil
+	case length < 0:
 		if bad == nil {
-			bad = &badInput{jsonrpc2.ParseError, "missing Content-Length header"}
+			bad = &badInput{code: jsonrpc2.ParseError, msg: "missing Content-Length header"}
 		}
+		bad.resync, bad.id = true, requestID(s.in.buf)
 		return nil, n, bad, nil
+	case length > maxContentLength:
+		return nil, n, &badInput{code: jsonrpc2.InvalidRequest, resync: true, id: requestID(s.in.buf),
+			msg: fmt.Sprintf("Content-Length %d is larger than the %d bytes a message may have", length, maxContentLength)}, nil
 	}
-	if length > maxContentLength {
-		m, err := io.CopyN(io.Discard, s.in, length)
-		n += m
-		if err != nil {
-			return nil, n, nil, fmt.Errorf("skipping an oversized message: %w", err)
-		}
-		return nil, n, &badInput{jsonrpc2.InvalidRequest, fmt.Sprintf("message of %d bytes is larger than %d", length, maxContentLength)}, nil
+	body, err = s.in.readBody(ctx, int(length))
+	n += int64(len(body))
+	if errors.Is(err, errStalled) {
+		return nil, n, &badInput{code: jsonrpc2.ParseError, resync: true, body: body, id: requestID(body),
+			msg: fmt.Sprintf("Content-Length %d, but the body stopped arriving after %d bytes", length, len(body))}, nil
 	}
-	body = make([]byte, length)
-	m, err := io.ReadFull(s.in, body)
-	n += int64(m)
 	if err != nil {
-		return nil, n, nil, fmt.Errorf("reading a message body: %w", err)
+		return nil, n, nil, fmt.Errorf("the input ended inside a message of %d bytes, after %d: %w", length, len(body), err)
+	}
+	if bad != nil {
+		bad.id = requestID(body)
 	}
 	return body, n, bad, nil
-}
-
-// readLine reads a line of at most maxHeaderLine bytes; the rest of a longer line is dropped.
-func (s *stream) readLine() (string, int64, error) {
-	var buf []byte
-	var n int64
-	for {
-		frag, err := s.in.ReadSlice('\n')
-		n += int64(len(frag))
-		if len(buf) < maxHeaderLine {
-			buf = append(buf, frag[:min(len(frag), maxHeaderLine-len(buf))]...)
-		}
-		switch {
-		case err == nil:
-			return string(buf), n, nil
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		default:
-			return "", n, fmt.Errorf("reading a header: %w", err)
-		}
-	}
 }
 
 // decodeMessage turns a body into a jsonrpc2 message, or says why it is not one.
 func decodeMessage(body []byte) (msg jsonrpc2.Message, bad *badInput) {
 	if !json.Valid(body) {
-		return nil, &badInput{jsonrpc2.ParseError, "message body is not valid JSON"}
+		// A body that is not JSON usually means a wrong Content-Length: the frames are out of step.
+		return nil, &badInput{code: jsonrpc2.ParseError, msg: "message body is not valid JSON", resync: true, body: body, id: requestID(body)}
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, &badInput{jsonrpc2.InvalidRequest, "message is not a JSON object"}
+		return nil, &badInput{code: jsonrpc2.InvalidRequest, msg: "message is not a JSON object"}
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			msg, bad = nil, &badInput{jsonrpc2.InvalidRequest, fmt.Sprintf("undecodable message: %v", p)}
+			msg, bad = nil, &badInput{code: jsonrpc2.InvalidRequest, msg: fmt.Sprintf("jsonrpc2 panicked decoding the message: %v", p), id: requestID(body)}
 		}
 	}()
 	msg, err := jsonrpc2.DecodeMessage(body)
 	if err != nil {
-		return nil, &badInput{jsonrpc2.InvalidRequest, fmt.Sprintf("not a JSON-RPC message: %v", err)}
+		return nil, &badInput{code: jsonrpc2.InvalidRequest, msg: fmt.Sprintf("not a JSON-RPC message: %v", err), id: requestID(body)}
 	}
 	return msg, nil
 }
 
-// writeError answers bad input with an error response whose id is null.
+// writeError answers bad input with an error response, with the request's id or null.
 func (s *stream) writeError(bad *badInput) error {
+	id := bad.id
+	if id == nil {
+		id = json.RawMessage("null")
+	}
 	data, err := json.Marshal(struct {
 		JSONRPC string          `json:"jsonrpc"`
-		ID      *int            `json:"id"`
+		ID      json.RawMessage `json:"id"`
 		Error   *jsonrpc2.Error `json:"error"`
-	}{"2.0", nil, &jsonrpc2.Error{Code: bad.code, Message: bad.msg}})
+	}{"2.0", id, &jsonrpc2.Error{Code: bad.code, Message: bad.msg}})
 	if err != nil {
 		return fmt.Errorf("encoding an error response: %w", err)
 	}
@@ -207,7 +237,10 @@ func (s *stream) writeFrame(data []byte) error {
 }
 
 // Close closes the connection.
-func (s *stream) Close() error { return s.closer.Close() }
+func (s *stream) Close() error {
+	s.in.stop()
+	return s.closer.Close()
+}
 
 // clip shortens s for log and error messages.
 func clip(s string, n int) string {
