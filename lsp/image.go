@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/layerlint/layerlint/layerdiff"
@@ -20,6 +21,7 @@ import (
 type loadedImage struct {
 	ref string
 	img *layerdiff.Image
+	id  uint64 // unique within the server: memo keys name the image by it
 	// measured holds what history measures of the image, once per load: per-layer sizes and changes, and
 	// the wasted files hover lists.
 	measured *history.Measurements
@@ -41,16 +43,19 @@ func (li *loadedImage) wastedFiles() []history.WastedFile { return li.measured.W
 type imageState struct {
 	ref     string
 	loading bool
-	image   *loadedImage // the last successful load, nil when none
+	image   *loadedImage // the image as last read, nil when the last read failed or none finished yet
 	err     error        // the last load's error
 }
 
-// imageEntry tracks one reference: its current state and the on-disk fingerprint it was loaded from.
+// imageEntry tracks one reference: its current state, the on-disk fingerprint it was loaded from, and the
+// load in flight.
 type imageEntry struct {
-	state imageState
-	gen   int // bumped by each load started
-	print fingerprint
-	creds source.Credentials // the registry credentials of the last load
+	state  imageState
+	gen    int // bumped by each load started
+	print  fingerprint
+	cancel context.CancelFunc // cancels the load in flight
+	done   chan struct{}      // closed when the load in flight has ended
+	creds  source.Credentials // the registry credentials of the last load
 }
 
 // fingerprint identifies the on-disk version of a local image: the archive file, or an OCI layout's
@@ -61,18 +66,31 @@ type fingerprint struct {
 	mtime time.Time
 }
 
-// images loads images in the background and reloads them when their files change.
+// images loads images in the background and reloads them when their files change. One reference is read by
+// one load at a time: a load that a newer one replaces is cancelled, and the newer one waits for it to end
+// before it opens the image.
 type images struct {
 	ctx      context.Context
-	reader   *layerdiff.Reader
 	logger   interface{ Printf(string, ...any) }
 	onChange func(ref string) // called (without locks held) after a load finishes
+	// read opens and lists an image; readImage with the server's reader, or a test's wrapper of it.
+	read func(ctx context.Context, ref string, creds source.Credentials) (*loadedImage, error)
 	// creds returns the registry credentials of the settings (zero for none); nil means none. It is called
 	// without im.mu held.
 	creds func() source.Credentials
 
+	wg      sync.WaitGroup // the loads
+	loads   atomic.Uint64  // numbers the images read
 	mu      sync.Mutex
 	entries map[string]*imageEntry
+}
+
+func newImages(ctx context.Context, r *layerdiff.Reader, logger interface{ Printf(string, ...any) }, onChange func(string), creds func() source.Credentials) *images {
+	im := &images{ctx: ctx, logger: logger, onChange: onChange, entries: map[string]*imageEntry{}, creds: creds}
+	im.read = func(ctx context.Context, ref string, creds source.Credentials) (*loadedImage, error) {
+		return readImage(ctx, logger.Printf, r, ref, creds)
+	}
+	return im
 }
 
 // get returns the state of ref, starting its first load, or a new one when the last failed and the
@@ -95,34 +113,55 @@ func (im *images) get(ref string) imageState {
 	return e.state
 }
 
-// startLocked begins a load of ref. im.mu is held.
+// startLocked begins a load of ref, cancelling the one in flight. im.mu is held.
 func (im *images) startLocked(ref string, e *imageEntry, creds source.Credentials) {
+	if e.cancel != nil {
+		e.cancel()
+	}
+	prev := e.done
+	e.creds = creds
 	e.gen++
 	gen := e.gen
 	e.state.ref = ref
 	e.state.loading = true
 	e.print = localFingerprint(ref)
-	e.creds = creds
-	go im.load(ref, gen, creds)
+	ctx, cancel := context.WithCancel(im.ctx)
+	done := make(chan struct{})
+	e.cancel, e.done = cancel, done
+	im.wg.Add(1)
+	go func() {
+		defer im.wg.Done()
+		defer close(done)
+		defer cancel()
+		if prev != nil {
+			<-prev // never two reads of one image at once
+		}
+		if ctx.Err() != nil {
+			return // replaced while it waited
+		}
+		im.load(ctx, ref, gen, creds)
+	}()
 }
 
-func (im *images) load(ref string, gen int, creds source.Credentials) {
+func (im *images) load(ctx context.Context, ref string, gen int, creds source.Credentials) {
 	start := time.Now()
-	li, err := readImage(im.ctx, im.logger.Printf, im.reader, ref, creds)
-	if im.ctx.Err() != nil {
-		return
+	li, err := im.read(ctx, ref, creds)
+	if ctx.Err() != nil {
+		return // replaced by a newer load, dropped or the server is ending
 	}
 	im.mu.Lock()
 	e := im.entries[ref]
 	if e == nil || e.gen != gen {
 		im.mu.Unlock()
-		return // a newer load replaced this one
+		return
+	}
+	if li != nil {
+		li.id = im.loads.Add(1)
 	}
 	e.state.loading = false
 	e.state.err = err
-	if err == nil {
-		e.state.image = li
-	}
+	// A failed read leaves no image: sizes from a file that is gone or broken would be stale.
+	e.state.image = li
 	im.mu.Unlock()
 	if err != nil {
 		im.logger.Printf("image %s: %v", ref, err)
@@ -157,15 +196,13 @@ func readImage(ctx context.Context, logf func(string, ...any), r *layerdiff.Read
 	return &loadedImage{ref: ref, img: img, measured: m, align: map[string]alignment{}}, nil
 }
 
-// poll reloads every local image whose file changed since it was loaded.
+// poll reloads every local image whose file changed since its load started, cancelling a load of a file
+// that changed again.
 func (im *images) poll() {
 	im.mu.Lock()
 	defer im.mu.Unlock()
 	for ref, e := range im.entries {
 		if e.print.path == "" {
-			continue
-		}
-		if e.state.loading {
 			continue
 		}
 		if now := localFingerprint(ref); now != e.print {
@@ -182,11 +219,11 @@ func (im *images) reload(path string) bool {
 	defer im.mu.Unlock()
 	started := false
 	for ref, e := range im.entries {
-		if e.print.path == "" || e.state.loading {
+		if e.print.path == "" {
 			continue
 		}
 		changed := localFingerprint(ref) != e.print
-		retry := e.state.err != nil && (e.print.path == path || isUnder(e.print.path, path))
+		retry := !e.state.loading && e.state.err != nil && (e.print.path == path || isUnder(e.print.path, path))
 		if changed || retry {
 			im.startLocked(ref, e, e.creds)
 			started = true
@@ -195,16 +232,40 @@ func (im *images) reload(path string) bool {
 	return started
 }
 
+// retain forgets the images whose reference keep rejects, cancelling their loads: an image no open
+// Dockerfile uses must not hold memory.
+func (im *images) retain(keep func(ref string) bool) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	for ref, e := range im.entries {
+		if !keep(ref) {
+			if e.cancel != nil {
+				e.cancel()
+			}
+			delete(im.entries, ref)
+		}
+	}
+}
+
+// wait waits for the loads to end; cancel them first (the server's context).
+func (im *images) wait() { im.wg.Wait() }
+
 // localFingerprint stats the file a local image reference reads; the zero fingerprint for registries and
 // daemons, and a fingerprint with only the path when the file is missing.
 func localFingerprint(ref string) fingerprint {
+	var p string
 	r, err := source.ParseReference(ref)
-	if err != nil || r.Path == "" {
-		return fingerprint{}
+	switch {
+	case err == nil && r.Transport == source.OCI:
+		p = filepath.Join(r.Path, "index.json")
+	case err == nil:
+		p = r.Path
+	case !strings.Contains(ref, ":"):
+		// A bare path that does not exist (yet, or any more): the poll must see it appear.
+		p = ref
 	}
-	p := r.Path
-	if r.Transport == source.OCI {
-		p = filepath.Join(p, "index.json")
+	if p == "" {
+		return fingerprint{}
 	}
 	abs, err := filepath.Abs(p)
 	if err == nil {

@@ -118,6 +118,7 @@ func (s *server) initialized() {
 				case <-s.ctx.Done():
 					return
 				case <-t.C:
+					s.dropUnused()
 					s.images.poll()
 				}
 			}

@@ -137,13 +137,12 @@ func newServer(ctx context.Context, conn jsonrpc2.Conn, opts Options) *server {
 	if opts.ListingStoreDir != "" {
 		ropts = append(ropts, layerdiff.WithListingStore(layerdiff.NewListingStore(opts.ListingStoreDir)))
 	}
-	s.images = &images{ctx: ctx, reader: layerdiff.NewReader(ropts...), logger: opts.Logger,
-		entries: map[string]*imageEntry{}, onChange: func(string) { s.environmentChanged() },
-		creds: func() source.Credentials { s.mu.Lock(); defer s.mu.Unlock(); return s.settings.RegistryCredentials }}
+	s.images = newImages(ctx, layerdiff.NewReader(ropts...), opts.Logger, func(string) { s.environmentChanged() },
+		func() source.Credentials { s.mu.Lock(); defer s.mu.Unlock(); return s.settings.RegistryCredentials })
 	return s
 }
 
-// stop ends background work: loads, timers, polling.
+// stop ends background work (loads, timers, polling) and waits for it.
 func (s *server) stop() {
 	s.cancel()
 	s.mu.Lock()
@@ -153,6 +152,8 @@ func (s *server) stop() {
 		}
 	}
 	s.mu.Unlock()
+	s.images.wait()
+	s.wg.Wait()
 }
 
 // handle is the connection's handler. It runs on the connection's reading goroutine, so it must not wait

@@ -22,6 +22,8 @@ type document struct {
 	version int32
 	text    string
 	snap    *Snapshot   // the snapshot of the current version, nil until asked for
+	image   string      // the image reference of its latest snapshot
+	context string      // the build context of its latest snapshot
 	good    *Snapshot   // the latest snapshot that had a cache prediction of its own
 	timer   *time.Timer // pending diagnostics
 }
@@ -228,6 +230,9 @@ func (s *server) snapshot(uri protocol.DocumentURI) *Snapshot {
 	snap := buildSnapshot(s.ctx, uri, path, version, text, gen, s.environment(path))
 	carryForward(snap, good)
 	s.mu.Lock()
+	if s.docs[uri] == d {
+		d.image, d.context = snap.ImageRef, snap.ContextDir
+	}
 	if s.docs[uri] == d && d.version == version && d.text == text {
 		d.snap = snap
 		if snap.Prediction != nil && !snap.Carried {
@@ -288,6 +293,25 @@ func (s *server) environment(path string) env {
 	}
 	e.context, e.contextErr, e.contextGen = ce.bc, ce.err, ce.gen
 	return e
+}
+
+// dropUnused forgets the images and build contexts that no open document's latest snapshot uses: memory
+// goes with the documents. It holds analysisMu, so that no snapshot is being built with what it drops.
+func (s *server) dropUnused() {
+	s.analysisMu.Lock()
+	defer s.analysisMu.Unlock()
+	images, contexts := map[string]bool{}, map[string]bool{}
+	s.mu.Lock()
+	for _, d := range s.docs {
+		images[d.image], contexts[d.context] = true, true
+	}
+	for dir, ce := range s.contexts {
+		if !contexts[dir] && !ce.reopening {
+			delete(s.contexts, dir)
+		}
+	}
+	s.mu.Unlock()
+	s.images.retain(func(ref string) bool { return images[ref] })
 }
 
 // reopenContextLocked lists the build context dir in the background; snapshots are rebuilt when done.

@@ -220,16 +220,21 @@ type predictionResult struct {
 	err   error
 }
 
-// predict fills Prediction when the previous build is known: loaded, or not configured at all.
+// predict fills Prediction once what is known of the previous build is settled: the image loaded, failed
+// to load (the prediction is then the one without an image, and a diagnostic says why), or none configured.
 func (s *Snapshot) predict(ctx context.Context, e env, key string) {
 	if e.context == nil {
 		return
 	}
 	prev := e.image.image
-	if e.imageRef != "" && (prev == nil || e.image.loading) {
-		return // wait for the image; "no previous build" would be wrong
+	if e.imageRef != "" && e.image.loading {
+		return // wait for the image: "no previous build" may be wrong
 	}
-	memoKey := fmt.Sprintf("%p|%s|%d|%s", prev, e.contextDir, e.contextGen, key)
+	var prevID uint64
+	if prev != nil {
+		prevID = prev.id
+	}
+	memoKey := fmt.Sprintf("%d|%s|%d|%s", prevID, e.contextDir, e.contextGen, key)
 	e.memo.mu.Lock()
 	r, ok := e.memo.m[memoKey]
 	e.memo.mu.Unlock()
