@@ -41,7 +41,14 @@ func repoRoot(t testing.TB) string {
 }
 
 // startServer runs lsp.Serve in-process and initializes it with the given initializationOptions.
+// Diagnostics wait 20 ms after an edit, image files are polled every 200 ms.
 func startServer(t testing.TB, root string, initOptions any) *client {
+	t.Helper()
+	return startServerWith(t, root, initOptions, lsp.Options{DiagnosticsDelay: 20 * time.Millisecond, PollInterval: 200 * time.Millisecond})
+}
+
+// startServerWith is startServer with the server's options (its logger is the test's).
+func startServerWith(t testing.TB, root string, initOptions any, opts lsp.Options) *client {
 	t.Helper()
 	serverEnd, clientEnd := net.Pipe()
 	var logw io.Writer = io.Discard
@@ -50,7 +57,8 @@ func startServer(t testing.TB, root string, initOptions any) *client {
 	}
 	c := &client{t: t, errc: make(chan error, 1), diags: map[protocol.DocumentURI]protocol.PublishDiagnosticsParams{}, changed: make(chan struct{}, 1)}
 	go func() {
-		c.errc <- lsp.Serve(context.Background(), serverEnd, lsp.Options{Logger: log.New(logw, "layerls: ", 0), DiagnosticsDelay: 20 * time.Millisecond, PollInterval: 200 * time.Millisecond})
+		opts.Logger = log.New(logw, "layerls: ", 0)
+		c.errc <- lsp.Serve(context.Background(), serverEnd, opts)
 	}()
 	c.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(clientEnd))
 	c.conn.Go(context.Background(), c.handle)
@@ -144,6 +152,15 @@ func (c *client) change(u protocol.DocumentURI, version int32, text string) {
 	c.notify(protocol.MethodTextDocumentDidChange, map[string]any{
 		"textDocument":   map[string]any{"uri": u, "version": version},
 		"contentChanges": []map[string]any{{"text": text}},
+	})
+}
+
+// insert sends an incremental change: text inserted at 0-based line and UTF-16 character.
+func (c *client) insert(u protocol.DocumentURI, version int32, line, character int, text string) {
+	pos := map[string]any{"line": line, "character": character}
+	c.notify(protocol.MethodTextDocumentDidChange, map[string]any{
+		"textDocument":   map[string]any{"uri": u, "version": version},
+		"contentChanges": []map[string]any{{"range": map[string]any{"start": pos, "end": pos}, "text": text}},
 	})
 }
 

@@ -16,11 +16,23 @@ const diagnosticSource = "layerlint"
 // failure threshold (BuildKit's checks included), and one diagnostic each for an unreadable configuration,
 // build context or image and for a Dockerfile that no longer matches its image.
 func Diagnostics(ctx context.Context, snap *Snapshot) []protocol.Diagnostic {
+	return diagnostics(ctx, snap, true)
+}
+
+// diagnostics is Diagnostics, without BuildKit's checks unless checks is set.
+func diagnostics(ctx context.Context, snap *Snapshot, checks bool) []protocol.Diagnostic {
 	diags := []protocol.Diagnostic{}
 	if snap == nil {
 		return diags
 	}
-	findings, perr, err := snap.lint(ctx)
+	var findings []lint.Finding
+	var perr *lint.ParseError
+	var err error
+	if checks {
+		findings, perr, err = snap.lint(ctx)
+	} else if _, perr, err = snap.lintParse(); perr == nil && err == nil {
+		findings, err = snap.lintRules(ctx, false)
+	}
 	switch {
 	case perr != nil:
 		diags = append(diags, snap.lineDiagnostic(perr.Line, protocol.DiagnosticSeverityError, "", perr.Message))

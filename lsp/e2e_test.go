@@ -17,6 +17,7 @@ import (
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
+	"github.com/layerlint/layerlint/internal/dockertest"
 	"github.com/layerlint/layerlint/internal/tooltest"
 	"github.com/layerlint/layerlint/lsp"
 )
@@ -49,7 +50,7 @@ func buildLayerls(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := dockertest.Main(m)
 	if buildOnce.dir != "" {
 		os.RemoveAll(buildOnce.dir)
 	}

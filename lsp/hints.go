@@ -54,7 +54,7 @@ func (s *Snapshot) sizeLabel(in Instr, baseFrom int) (label, tooltip string, ok 
 	if !ok {
 		return "", "", false
 	}
-	return stepLabel(st), strings.TrimSpace(st.CreatedBy), true
+	return stepLabel(st), clip(strings.TrimSpace(st.CreatedBy), 300), true
 }
 
 // stepLabel is "+SIZE" for a step with a layer and "0 B" for a metadata-only step.

@@ -67,8 +67,9 @@ func (s *server) initialize(params json.RawMessage) (any, error) {
 			ServerCapabilities: protocol.ServerCapabilities{
 				TextDocumentSync: &protocol.TextDocumentSyncOptions{
 					OpenClose: true,
-					Change:    protocol.TextDocumentSyncKindFull,
-					Save:      &protocol.SaveOptions{IncludeText: false},
+					// Incremental: typing in a long file sends the keystroke, not the file.
+					Change: protocol.TextDocumentSyncKindIncremental,
+					Save:   &protocol.SaveOptions{IncludeText: false},
 				},
 				HoverProvider:          true,
 				CodeActionProvider:     &protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{protocol.QuickFix}},

@@ -21,11 +21,14 @@ type document struct {
 	path    string
 	version int32
 	text    string
-	snap    *Snapshot   // the snapshot of the current version, nil until asked for
-	image   string      // the image reference of its latest snapshot
-	context string      // the build context of its latest snapshot
-	good    *Snapshot   // the latest snapshot that had a cache prediction of its own
-	timer   *time.Timer // pending diagnostics
+	snap    *Snapshot // the snapshot of the current version, nil until asked for
+	image   string    // the image reference of its latest snapshot
+	context string    // the build context of its latest snapshot
+	parsed  parsed    // the latest text that parsed, with its parse: the next snapshot re-parses from it
+	// published reports that diagnostics of some version went out.
+	published bool
+	good      *Snapshot   // the latest snapshot that had a cache prediction of its own
+	timer     *time.Timer // pending diagnostics
 }
 
 // configResult is .layerlint.yaml as found for a directory.
@@ -225,13 +228,16 @@ func (s *server) snapshot(uri protocol.DocumentURI) *Snapshot {
 		s.mu.Unlock()
 		return snap
 	}
-	version, text, gen, path, good := d.version, d.text, s.gen, d.path, d.good
+	version, text, gen, path, good, prev := d.version, d.text, s.gen, d.path, d.good, d.parsed
 	s.mu.Unlock()
-	snap := buildSnapshot(s.ctx, uri, path, version, text, gen, s.environment(path))
+	snap := buildSnapshot(s.ctx, uri, path, version, text, gen, s.environment(path), prev)
 	carryForward(snap, good)
 	s.mu.Lock()
 	if s.docs[uri] == d {
 		d.image, d.context = snap.ImageRef, snap.ContextDir
+		if snap.AST != nil {
+			d.parsed = parsed{text: text, res: snap.AST}
+		}
 	}
 	if s.docs[uri] == d && d.version == version && d.text == text {
 		d.snap = snap
@@ -354,19 +360,34 @@ func (s *server) scheduleDiagnosticsLocked(d *document, delay time.Duration) {
 		if snap == nil || snap.Version != version {
 			return // closed or changed: a newer publication is pending
 		}
-		diags := Diagnostics(s.ctx, snap)
-		s.mu.Lock()
-		current := s.docs[uri] != nil && s.docs[uri].version == version
-		s.mu.Unlock()
-		if !current {
-			return
-		}
 		if snap.Image.err != nil && !snap.Image.loading {
 			s.showOnce(protocol.MessageTypeError, fmt.Sprintf("layerlint: %v", snap.Image.err))
 		}
+		s.mu.Lock()
+		first := !d.published && snap.Settings.BuildKitChecks // without the checks there is no second list
+		s.mu.Unlock()
+		if first {
+			// A file's first diagnostics go out before BuildKit's checks, which take most of the time on a
+			// long file; the complete list follows. Later versions wait for it, not to flicker.
+			s.publish(uri, version, diagnostics(s.ctx, snap, false))
+		}
+		s.publish(uri, version, Diagnostics(s.ctx, snap))
+	})
+}
+
+// publish sends the diagnostics of a version that is still the document's current one.
+func (s *server) publish(uri protocol.DocumentURI, version int32, diags []protocol.Diagnostic) {
+	s.mu.Lock()
+	d := s.docs[uri]
+	current := d != nil && d.version == version
+	if current {
+		d.published = true
+	}
+	s.mu.Unlock()
+	if current {
 		s.notify(protocol.MethodTextDocumentPublishDiagnostics, &protocol.PublishDiagnosticsParams{
 			URI: uri, Version: uint32(max(version, 0)), Diagnostics: diags})
-	})
+	}
 }
 
 // filePath returns the local path of a file: URI, "" for other schemes.

@@ -2,14 +2,16 @@ package lsp
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strconv"
+	"sort"
 	"strings"
 	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/zeebo/xxh3"
 	"go.lsp.dev/protocol"
 
 	"github.com/layerlint/layerlint/layerdiff/cache"
@@ -64,11 +66,12 @@ type Snapshot struct {
 	steps []history.Step
 	logf  func(string, ...any)
 
-	lintOnce    sync.Once
+	lintOnce    sync.Once // the linter's parse
 	lintDF      *lint.Dockerfile
-	findings    []lint.Finding
 	lintErr     error
 	lintParseEr *lint.ParseError
+	rules       lintRun // layerlint's rules
+	checks      lintRun // BuildKit's checks
 }
 
 // Instr is one instruction of the Dockerfile with its 1-based lines.
@@ -97,8 +100,9 @@ type env struct {
 	logf       func(string, ...any) // the server's log, for panics
 }
 
-// buildSnapshot parses text and aligns it with the image and the build context of e.
-func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, version int32, text string, gen int, e env) *Snapshot {
+// buildSnapshot parses text (re-parsing what changed since prev, the parse of an earlier version) and
+// aligns it with the image and the build context of e.
+func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, version int32, text string, gen int, e env, prev parsed) *Snapshot {
 	s := &Snapshot{
 		URI: uri, Path: path, Version: version, Text: text, lines: newLines(text), gen: gen,
 		Settings: e.settings, Config: e.config, ConfigFile: e.configFile, ConfigErr: e.configErr,
@@ -108,7 +112,7 @@ func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, v
 	if s.logf == nil {
 		s.logf = func(string, ...any) {}
 	}
-	s.AST, s.ParseErr = parseLenient(s.logf, text)
+	s.AST, s.ParseErr = parseLenient(s.logf, prev, text)
 	if s.AST == nil {
 		return s
 	}
@@ -128,14 +132,14 @@ func recovered(logf func(string, ...any), what string, p any) error {
 	return fmt.Errorf("%s: internal error: %v", what, p)
 }
 
-// parseLenient runs BuildKit's first, lenient parse.
-func parseLenient(logf func(string, ...any), text string) (res *parser.Result, err error) {
+// parseLenient runs BuildKit's first, lenient parse, re-parsing only what changed since prev.
+func parseLenient(logf func(string, ...any), prev parsed, text string) (res *parser.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = nil, recovered(logf, "parsing the Dockerfile", p)
 		}
 	}()
-	return parser.Parse(strings.NewReader(text))
+	return reparse(prev, text)
 }
 
 func instructionsOf(ast *parser.Result) []Instr {
@@ -151,20 +155,23 @@ func instructionsOf(ast *parser.Result) []Instr {
 	return out
 }
 
-// instructionsKey identifies what alignment and prediction depend on: the instructions' text and lines.
-// Edits of comments and blank lines after the last instruction keep it.
+// instructionsKey identifies what alignment and prediction depend on: the instructions' text and lines, as
+// a hash (a memo of a 3,000-line file must not keep its text once per entry). Edits of comments and blank
+// lines after the last instruction keep it.
 func instructionsKey(l *lines, ins []Instr) string {
-	var b strings.Builder
+	h := xxh3.New()
+	var num [8]byte
 	for _, in := range ins {
-		b.WriteString(strconv.Itoa(in.Line))
-		b.WriteByte(0)
+		binary.LittleEndian.PutUint64(num[:], uint64(in.Line))
+		h.Write(num[:])
 		for n := in.Line; n <= in.EndLine; n++ {
-			b.WriteString(l.line(n - 1))
-			b.WriteByte('\n')
+			h.WriteString(l.line(n - 1))
+			h.Write([]byte{'\n'})
 		}
-		b.WriteByte(1)
+		h.Write([]byte{0})
 	}
-	return b.String()
+	sum := h.Sum128().Bytes()
+	return string(sum[:])
 }
 
 // align lines the image's history up with the instructions, once per image and instruction text.
@@ -234,7 +241,7 @@ func (s *Snapshot) predict(ctx context.Context, e env, key string) {
 	if prev != nil {
 		prevID = prev.id
 	}
-	memoKey := fmt.Sprintf("%d|%s|%d|%s", prevID, e.contextDir, e.contextGen, key)
+	memoKey := fmt.Sprintf("%d|%s|%d|%x", prevID, e.contextDir, e.contextGen, key)
 	e.memo.mu.Lock()
 	r, ok := e.memo.m[memoKey]
 	e.memo.mu.Unlock()
@@ -295,8 +302,15 @@ func (s *Snapshot) stepLine(layer int) int {
 	return 0
 }
 
-// lint parses the document with the linter's full parser and runs the rules, once per snapshot.
-func (s *Snapshot) lint(ctx context.Context) ([]lint.Finding, *lint.ParseError, error) {
+// lintRun is one run of the linter over a snapshot, done once.
+type lintRun struct {
+	once     sync.Once
+	findings []lint.Finding
+	err      error
+}
+
+// lintParse parses the document with the linter's full parser, once per snapshot.
+func (s *Snapshot) lintParse() (*lint.Dockerfile, *lint.ParseError, error) {
 	s.lintOnce.Do(func() {
 		defer func() {
 			if p := recover(); p != nil {
@@ -315,11 +329,73 @@ func (s *Snapshot) lint(ctx context.Context) ([]lint.Finding, *lint.ParseError, 
 			return
 		}
 		s.lintDF = df
-		opts := []lint.Option{lint.WithConfig(s.Config), lint.WithBuildKitChecks(s.Settings.BuildKitChecks)}
-		opts = append(opts, s.evidence()...)
-		s.findings, s.lintErr = lint.Run(ctx, df, opts...)
 	})
-	return s.findings, s.lintParseEr, s.lintErr
+	return s.lintDF, s.lintParseEr, s.lintErr
+}
+
+// lintRules runs layerlint's own rules (buildkit false) or BuildKit's checks (true), once per snapshot.
+// The two are apart because BuildKit's checks take most of the time on a long file: the server publishes
+// a file's first diagnostics without waiting for them.
+func (s *Snapshot) lintRules(ctx context.Context, buildkit bool) ([]lint.Finding, error) {
+	df, _, err := s.lintParse()
+	if df == nil {
+		return nil, err
+	}
+	run := &s.rules
+	opts := []lint.Option{lint.WithConfig(s.Config), lint.WithBuildKitChecks(buildkit)}
+	if buildkit {
+		run = &s.checks
+		opts = append(opts, lint.WithRules())
+	} else {
+		opts = append(opts, s.evidence()...)
+	}
+	run.once.Do(func() {
+		defer func() {
+			if p := recover(); p != nil {
+				run.err = recovered(s.logf, "linting "+s.Path, p)
+			}
+		}()
+		run.findings, run.err = lint.Run(ctx, df, opts...)
+	})
+	return run.findings, run.err
+}
+
+// lint parses the document with the linter's full parser and runs layerlint's rules and BuildKit's checks
+// (unless the settings turn them off), once per snapshot: the findings in order of position, the parse
+// error, or why linting failed.
+func (s *Snapshot) lint(ctx context.Context) ([]lint.Finding, *lint.ParseError, error) {
+	if _, perr, err := s.lintParse(); perr != nil || err != nil {
+		return nil, perr, err
+	}
+	rules, err := s.lintRules(ctx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !s.Settings.BuildKitChecks {
+		return rules, nil, nil
+	}
+	checks, err := s.lintRules(ctx, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return mergeFindings(rules, checks), nil, nil
+}
+
+// mergeFindings merges two lists sorted as lint.Run sorts: by line, column and rule.
+func mergeFindings(a, b []lint.Finding) []lint.Finding {
+	out := make([]lint.Finding, 0, len(a)+len(b))
+	out = append(append(out, a...), b...)
+	sort.SliceStable(out, func(i, j int) bool {
+		x, y := out[i], out[j]
+		if x.Line != y.Line {
+			return x.Line < y.Line
+		}
+		if x.Col != y.Col {
+			return x.Col < y.Col
+		}
+		return x.Rule < y.Rule
+	})
+	return out
 }
 
 // evidence gives the rules the measured layers when the Dockerfile is aligned with its image. The image's
