@@ -41,8 +41,15 @@ func InlayHints(snap *Snapshot, rng protocol.Range) []InlayHint {
 	return hints
 }
 
-// sizeLabel returns the size hint of an instruction: its layer's size, or for the FROM the base image's.
+// sizeLabel returns the size hint of an instruction: its layer's size, or for the FROM the base image's, or
+// for a COPY no image has a layer for yet an estimate from the build context.
 func (s *Snapshot) sizeLabel(in Instr, baseFrom int) (label, tooltip string, ok bool) {
+	if _, aligned := s.Steps[in.Line]; !aligned {
+		// No image has this step's layer: a COPY of context files can still say what it will add.
+		if e, ok := s.copyEstimate(in); ok {
+			return e.label(), e.tooltip(), true
+		}
+	}
 	if s.Steps == nil {
 		return "", "", false
 	}

@@ -41,6 +41,12 @@ func Hover(snap *Snapshot, pos protocol.Position) *protocol.Hover {
 			snap.describeStep(&b, st)
 		}
 	}
+	if _, aligned := snap.Steps[in.Line]; !aligned {
+		if e, ok := snap.copyEstimate(in); ok {
+			fmt.Fprintf(&b, "\n**Layer**: %s (estimate) · %d context files, %d bytes (.dockerignore applied); no image has this layer yet\n",
+				e.label(), e.Files, e.Bytes)
+		}
+	}
 	if st, ok := snap.Prediction[in.Line]; ok {
 		fmt.Fprintf(&b, "\n**Cache**: %s\n", cacheLabel(st.Cached, st.Reason))
 		if len(st.Sources) > 0 {

@@ -41,6 +41,7 @@ type configResult struct {
 // contextEntry is a listed build context.
 type contextEntry struct {
 	bc        *cache.BuildContext
+	sizes     *contextSizes // of the files bc lists
 	err       error
 	gen       int
 	reopening bool
@@ -297,7 +298,7 @@ func (s *server) environment(path string) env {
 		s.contexts[e.contextDir] = ce
 		s.reopenContextLocked(e.contextDir, ce)
 	}
-	e.context, e.contextErr, e.contextGen = ce.bc, ce.err, ce.gen
+	e.context, e.contextErr, e.contextGen, e.sizes = ce.bc, ce.err, ce.gen, ce.sizes
 	return e
 }
 
@@ -335,6 +336,7 @@ func (s *server) reopenContextLocked(dir string, ce *contextEntry) {
 		}
 		s.mu.Lock()
 		ce.bc, ce.err, ce.reopening = bc, err, false
+		ce.sizes = newContextSizes(dir)
 		ce.gen++
 		s.mu.Unlock()
 		s.environmentChanged()

@@ -64,6 +64,7 @@ type Snapshot struct {
 
 	image *loadedImage // set when aligned
 	steps []history.Step
+	sizes *contextSizes // of the build context's files, for estimates
 	logf  func(string, ...any)
 
 	lintOnce    sync.Once // the linter's parse
@@ -96,6 +97,7 @@ type env struct {
 	context    *cache.BuildContext
 	contextGen int
 	contextErr error
+	sizes      *contextSizes
 	memo       *predictionMemo
 	logf       func(string, ...any) // the server's log, for panics
 }
@@ -107,7 +109,7 @@ func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, v
 		URI: uri, Path: path, Version: version, Text: text, lines: newLines(text), gen: gen,
 		Settings: e.settings, Config: e.config, ConfigFile: e.configFile, ConfigErr: e.configErr,
 		ImageRef: e.imageRef, Image: e.image, ContextDir: e.contextDir, ContextErr: e.contextErr,
-		logf: e.logf,
+		logf: e.logf, sizes: e.sizes,
 	}
 	if s.logf == nil {
 		s.logf = func(string, ...any) {}
