@@ -60,13 +60,14 @@ func diagnostics(ctx context.Context, snap *Snapshot, checks bool) []protocol.Di
 		diags = append(diags, snap.lineDiagnostic(anchor, protocol.DiagnosticSeverityWarning, "context",
 			fmt.Sprintf("build context %s could not be read, so no cache status: %v", snap.ContextDir, snap.ContextErr)))
 	}
-	if m := snap.Mismatch; m != nil {
-		line := m.Line
+	if d := snap.Diverged; d != nil && !snap.editing(d.Line) {
+		// Not while the user types at the first difference: that is what typing does. Once the file and the
+		// image differ elsewhere, one calm note says where the image's part of it ends.
+		line := d.Line
 		if line <= 0 {
 			line = anchor
 		}
-		diags = append(diags, snap.lineDiagnostic(line, protocol.DiagnosticSeverityInformation, "image-mismatch",
-			fmt.Sprintf("the Dockerfile no longer matches image %s from line %d (%s): layer sizes are hidden until it is rebuilt", snap.ImageRef, m.Line, m.Reason)))
+		diags = append(diags, snap.lineDiagnostic(line, protocol.DiagnosticSeverityInformation, "image-mismatch", snap.divergedMessage()))
 	}
 	if snap.AlignErr != nil {
 		diags = append(diags, snap.lineDiagnostic(anchor, protocol.DiagnosticSeverityInformation, "image-mismatch",
@@ -113,6 +114,35 @@ func (s *Snapshot) lineDiagnostic(n int, sev protocol.DiagnosticSeverity, code, 
 		d.Code = code
 	}
 	return d
+}
+
+// divergedMessage says how far the image holds the Dockerfile and why it stops there.
+func (s *Snapshot) divergedMessage() string {
+	a := s.Alignment
+	if a.Diverged == nil {
+		return fmt.Sprintf("image %s was built from a Dockerfile with %d more steps after line %d", s.ImageRef, a.Stale, s.Diverged.Line)
+	}
+	last := 0
+	for _, st := range s.Steps {
+		last = max(last, st.EndLine)
+	}
+	d := a.Diverged
+	if last == 0 {
+		return fmt.Sprintf("image %s holds none of this Dockerfile's instructions: line %d differs (%s); sizes show after the next build", s.ImageRef, d.Line, d.Reason)
+	}
+	return fmt.Sprintf("image %s holds this Dockerfile down to line %d; from line %d it differs (%s), so those lines show their sizes after the next build", s.ImageRef, last, d.Line, d.Reason)
+}
+
+// editing reports whether the latest edit touched the instruction at 1-based line n.
+func (s *Snapshot) editing(n int) bool {
+	if s.Edited[0] == 0 {
+		return false
+	}
+	first, last := n, n
+	if in, ok := s.instructionAt(n - 1); ok {
+		first, last = in.Line, in.EndLine
+	}
+	return s.Edited[0] <= last && s.Edited[1] >= first
 }
 
 // finalFromLine is where diagnostics about the image go: the last FROM, or line 1.

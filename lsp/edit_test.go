@@ -27,9 +27,11 @@ func openApp(t *testing.T) (*client, protocol.DocumentURI, string) {
 	return c, u, string(data)
 }
 
-// TestEditedDockerfile edits an instruction of the app-v2 Dockerfile: the hints follow the new text, the
-// mismatch with the image is one diagnostic, size hints go, cache hints stay; then the settings turn the
-// cache hints off and the failure threshold hides the warnings.
+// TestEditedDockerfile edits an instruction of the app-v2 Dockerfile: the lines above it keep their sizes
+// and "cached", the edited one and those after it say why they rebuild and show no size (a COPY an estimate
+// from the context), and no diagnostic complains while the user is at the edit; an edit elsewhere then
+// brings one calm note saying where the image's part of the file ends. Then the settings turn the cache
+// hints off and the failure threshold hides the warnings.
 func TestEditedDockerfile(t *testing.T) {
 	c, u, text := openApp(t)
 
@@ -37,14 +39,24 @@ func TestEditedDockerfile(t *testing.T) {
 	c.change(u, 2, edited)
 	hs := c.hints(u)
 	byLine := hintsByLine(hs)
-	if got := strings.Join(byLine[21], " | "); got != "rebuild: instruction text changed" {
-		t.Errorf("edited line 21: hints %q", got)
+	if got := strings.Join(byLine[21], " | "); !strings.HasPrefix(got, "rebuild: ") || strings.Contains(got, "after") {
+		t.Errorf("edited line 21: hints %q, want only why it rebuilds", got)
 	}
-	if got := strings.Join(byLine[22], " | "); got != "rebuild: after line 21" {
-		t.Errorf("line 22: hints %q", got)
+	if got := strings.Join(byLine[22], " | "); got != "≈91 B | rebuild: after line 21" {
+		t.Errorf("line 22 (COPY): hints %q, want the estimate and rebuild after line 21", got)
 	}
-	if got := strings.Join(byLine[7], " | "); got != "cached" {
-		t.Errorf("line 7: hints %q, want only cached (no sizes while the Dockerfile does not match)", got)
+	for line, labels := range byLine {
+		switch {
+		case line < 21 && !slices.Contains(labels, "cached"):
+			t.Errorf("line %d above the edit: hints %q, want cached", line, labels)
+		case line < 21 && (len(labels) != 2 || !strings.HasPrefix(labels[0], "+") && labels[0] != "0 B"):
+			t.Errorf("line %d above the edit: hints %q, want its size kept", line, labels)
+		case line > 21 && slices.ContainsFunc(labels, func(l string) bool { return strings.HasPrefix(l, "+") || l == "0 B" }):
+			t.Errorf("line %d after the edit: hints %q, want no size from the image", line, labels)
+		}
+	}
+	if got := strings.Join(byLine[7], " | "); got != "+406 B | cached" {
+		t.Errorf("line 7: hints %q, want its size and cached", got)
 	}
 	line21 := strings.Split(edited, "\n")[20]
 	for _, h := range hs {
@@ -52,28 +64,34 @@ func TestEditedDockerfile(t *testing.T) {
 			t.Errorf("hint at character %d, want %d (UTF-16 length of the edited line)", h.Position.Character, len([]rune(line21)))
 		}
 	}
-	diags := c.waitDiagnostics(u, 2, func([]protocol.Diagnostic) bool { return true })
-	mismatches := 0
-	for _, d := range diags {
-		if d.Code == "image-mismatch" {
-			mismatches++
-			if d.Range.Start.Line != 20 || !strings.Contains(d.Message, "line 21") {
-				t.Errorf("mismatch diagnostic %+v, want it on line 21", d)
+	mismatches := func(version uint32) []protocol.Diagnostic {
+		var out []protocol.Diagnostic
+		for _, d := range c.waitDiagnostics(u, version, func([]protocol.Diagnostic) bool { return true }) {
+			if d.Code == "image-mismatch" {
+				out = append(out, d)
 			}
 		}
+		return out
 	}
-	if mismatches != 1 {
-		t.Errorf("%d mismatch diagnostics, want 1: %+v", mismatches, diags)
+	if ds := mismatches(2); len(ds) != 0 {
+		t.Errorf("while editing line 21: %d mismatch diagnostics, want none: %+v", len(ds), ds)
 	}
+	c.change(u, 3, "# a comment at the top\n"+edited)
+	ds := mismatches(3)
+	if len(ds) != 1 || ds[0].Range.Start.Line != 21 || ds[0].Severity != protocol.DiagnosticSeverityInformation ||
+		!strings.Contains(ds[0].Message, "down to line 21; from line 22 it differs") {
+		t.Errorf("after an edit elsewhere: mismatch diagnostics %+v, want one note on line 22", ds)
+	}
+	text = "# a comment at the top\n" + text
 
 	c.notify(protocol.MethodWorkspaceDidChangeConfiguration, map[string]any{"settings": map[string]any{"layerlint": map[string]any{
 		"hints": map[string]any{"cache": false}, "failureThreshold": "error", "unknown": 1}}})
-	c.change(u, 3, text)
+	c.change(u, 4, text)
 	hs = c.hints(u)
 	if countLabel(hs, "cached") != 0 || len(hintsByLine(hs)) != 20 {
 		t.Errorf("with hints.cache false: %s", hintsText(hs))
 	}
-	c.waitDiagnostics(u, 3, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+	c.waitDiagnostics(u, 4, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
 
 	c.notify(protocol.MethodWorkspaceDidChangeConfiguration, map[string]any{"settings": map[string]any{"layerlint": map[string]any{"hints": "yes"}}})
 	c.hints(u) // a round trip: the warning was sent before the answer
@@ -133,5 +151,52 @@ func TestHintsWhileTyping(t *testing.T) {
 	c.change(u, 3, text)
 	if hs := c.waitHints(u, func(hs []lsp.InlayHint) bool { return countLabel(hs, "cached") == 20 }); len(hs) == 0 {
 		t.Error("no hints after the fix")
+	}
+}
+
+// TestTypingANewInstruction types a new instruction into the middle of the app-v2 Dockerfile one keystroke
+// at a time, as an editor sends it (incremental changes), asking for hints after each: in every answer the
+// instructions above it keep exactly their sizes and cache status, and once it has text no line below it
+// shows a size from the image (which no longer holds those steps). No mismatch diagnostic appears while
+// typing there.
+func TestTypingANewInstruction(t *testing.T) {
+	c, u, text := openApp(t)
+	before := hintsByLine(c.hints(u))
+	lines := strings.Split(text, "\n")
+	at := 0 // 0-based line after which the new instruction goes: the end of the instruction on line 12
+	for i := 11; i < len(lines); i++ {
+		if !strings.HasSuffix(lines[i], "\\") {
+			at = i
+			break
+		}
+	}
+	version := int32(1)
+	next := func() int32 { version++; return version }
+	c.insert(u, next(), at, len([]rune(lines[at])), "\n")
+	typed := "RUN echo typed > /typed"
+	for i, r := range typed {
+		c.insert(u, next(), at+1, i, string(r))
+		got := hintsByLine(c.hints(u))
+		for line, want := range before {
+			if line <= at+1 && !slices.Equal(got[line], want) {
+				t.Errorf("after typing %q: line %d above the new instruction has %q, had %q", typed[:i+1], line, got[line], want)
+			}
+		}
+		for line, labels := range got {
+			for _, l := range labels {
+				if line > at+2 && (strings.HasPrefix(l, "+") || l == "0 B") && i >= 2 {
+					t.Errorf("after typing %q: line %d below it shows the size %q", typed[:i+1], line, l)
+				}
+			}
+		}
+	}
+	final := hintsByLine(c.hints(u))
+	if got := strings.Join(final[at+2], " | "); !strings.HasPrefix(got, "rebuild: ") {
+		t.Errorf("the typed instruction: hints %q, want why it rebuilds", got)
+	}
+	for _, d := range c.waitDiagnostics(u, uint32(version), func([]protocol.Diagnostic) bool { return true }) {
+		if d.Code == "image-mismatch" {
+			t.Errorf("while typing the new instruction: %+v", d)
+		}
 	}
 }

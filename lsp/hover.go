@@ -30,9 +30,9 @@ func Hover(snap *Snapshot, pos protocol.Position) *protocol.Hover {
 		fmt.Fprintf(&b, " — %s\n\n`%s`", doc.Summary, doc.Syntax)
 	}
 	b.WriteString("\n")
-	switch {
-	case snap.Mismatch != nil:
-		fmt.Fprintf(&b, "\nThe Dockerfile no longer matches %s from line %d: no layer sizes.\n", snap.ImageRef, snap.Mismatch.Line)
+	switch why, rebuilds := snap.rebuild[in.Line]; {
+	case rebuilds:
+		fmt.Fprintf(&b, "\nNot in image %s (%s): its layer's size shows after the next build.\n", snap.ImageRef, why)
 	case snap.Steps != nil && in.Line == snap.baseFromLine():
 		size, layers := baseSize(snap.Base)
 		fmt.Fprintf(&b, "\n**Base image**: %s in %d layers (%d history entries)\n", layerdiff.FormatSize(size), layers, len(snap.Base))

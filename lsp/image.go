@@ -30,12 +30,6 @@ type loadedImage struct {
 	align  map[string]alignment // by instructionsKey
 }
 
-// alignment is the result of history.Align for one Dockerfile text.
-type alignment struct {
-	steps []history.Step
-	err   error
-}
-
 // wastedFiles returns the image's wasted files, measured when it loaded.
 func (li *loadedImage) wastedFiles() []history.WastedFile { return li.measured.WastedFiles() }
 

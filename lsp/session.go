@@ -6,13 +6,10 @@ import (
 	"net/url"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"go.lsp.dev/protocol"
-
-	"github.com/layerlint/layerlint/layerdiff/cache"
-	"github.com/layerlint/layerlint/layerdiff/source"
-	"github.com/layerlint/layerlint/lint"
 )
 
 // document is an open text document.
@@ -25,26 +22,12 @@ type document struct {
 	image   string    // the image reference of its latest snapshot
 	context string    // the build context of its latest snapshot
 	parsed  parsed    // the latest text that parsed, with its parse: the next snapshot re-parses from it
+	// edited are the 1-based first and last lines of the latest change, in its text.
+	edited [2]int
 	// published reports that diagnostics of some version went out.
 	published bool
 	good      *Snapshot   // the latest snapshot that had a cache prediction of its own
 	timer     *time.Timer // pending diagnostics
-}
-
-// configResult is .layerlint.yaml as found for a directory.
-type configResult struct {
-	config *lint.Config
-	file   string
-	err    error
-}
-
-// contextEntry is a listed build context.
-type contextEntry struct {
-	bc        *cache.BuildContext
-	sizes     *contextSizes // of the files bc lists
-	err       error
-	gen       int
-	reopening bool
 }
 
 // textChange is a content change with an optional range (go.lsp.dev/protocol's range is not optional).
@@ -86,6 +69,7 @@ func (s *server) didChange(params json.RawMessage) error {
 	text := d.text
 	for _, c := range p.ContentChanges {
 		if c.Range == nil {
+			d.edited = changedLines(text, c.Text)
 			text = c.Text
 			continue
 		}
@@ -94,6 +78,8 @@ func (s *server) didChange(params json.RawMessage) error {
 		if end < start {
 			start, end = end, start
 		}
+		first := strings.Count(text[:start], "\n") + 1
+		d.edited = [2]int{first, first + strings.Count(c.Text, "\n")}
 		text = text[:start] + c.Text + text[end:]
 	}
 	d.text, d.version, d.snap = text, p.TextDocument.Version, nil
@@ -192,157 +178,6 @@ func (s *server) filesChanged(paths []string) {
 	}
 }
 
-// environmentChanged makes every snapshot stale, republishes diagnostics and asks the client for new hints.
-func (s *server) environmentChanged() {
-	s.mu.Lock()
-	s.gen++
-	for _, d := range s.docs {
-		s.scheduleDiagnosticsLocked(d, 0)
-	}
-	refresh := s.refreshSupport && s.state == stateRunning
-	s.mu.Unlock()
-	if refresh {
-		s.callClient(MethodWorkspaceInlayHintRefresh, nil)
-	}
-}
-
-// snapshot returns the snapshot of the current version of uri, building it when needed.
-func (s *server) snapshot(uri protocol.DocumentURI) *Snapshot {
-	s.mu.Lock()
-	d := s.docs[uri]
-	if d == nil {
-		s.mu.Unlock()
-		return nil
-	}
-	if d.snap != nil && d.snap.gen == s.gen {
-		snap := d.snap
-		s.mu.Unlock()
-		return snap
-	}
-	s.mu.Unlock()
-
-	s.analysisMu.Lock()
-	defer s.analysisMu.Unlock()
-	s.mu.Lock()
-	if d.snap != nil && d.snap.gen == s.gen { // built while we waited
-		snap := d.snap
-		s.mu.Unlock()
-		return snap
-	}
-	version, text, gen, path, good, prev := d.version, d.text, s.gen, d.path, d.good, d.parsed
-	s.mu.Unlock()
-	snap := buildSnapshot(s.ctx, uri, path, version, text, gen, s.environment(path), prev)
-	carryForward(snap, good)
-	s.mu.Lock()
-	if s.docs[uri] == d {
-		d.image, d.context = snap.ImageRef, snap.ContextDir
-		if snap.AST != nil {
-			d.parsed = parsed{text: text, res: snap.AST}
-		}
-	}
-	if s.docs[uri] == d && d.version == version && d.text == text {
-		d.snap = snap
-		if snap.Prediction != nil && !snap.Carried {
-			d.good = snap
-		}
-	}
-	s.mu.Unlock()
-	return snap
-}
-
-// environment resolves what a Dockerfile at path is built with. Called with analysisMu held.
-func (s *server) environment(path string) env {
-	s.mu.Lock()
-	e := env{settings: s.settings, memo: s.memo, logf: s.logger.Printf}
-	s.mu.Unlock()
-	e.config = &lint.Config{}
-	if path != "" {
-		dir := filepath.Dir(path)
-		s.mu.Lock()
-		cr, ok := s.configs[dir]
-		s.mu.Unlock()
-		if !ok {
-			cr.config, cr.file, cr.err = lint.LoadConfig(path)
-			s.mu.Lock()
-			s.configs[dir] = cr
-			s.mu.Unlock()
-		}
-		if cr.config != nil {
-			e.config = cr.config
-		}
-		e.configFile, e.configErr = cr.file, cr.err
-	}
-	e.imageRef = e.settings.Image
-	if e.imageRef == "" {
-		e.imageRef = source.Redact(e.config.Image) // credentials in .layerlint.yaml go no further
-	}
-	if e.imageRef != "" {
-		e.image = s.images.get(e.imageRef)
-	}
-	e.contextDir = e.settings.Context
-	if e.contextDir == "" {
-		e.contextDir = e.config.Context
-	}
-	if e.contextDir == "" && path != "" {
-		e.contextDir = filepath.Dir(path)
-	}
-	if e.contextDir == "" {
-		return e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ce := s.contexts[e.contextDir]
-	if ce == nil {
-		// Listing a context can take long (a Dockerfile in a home directory): never on the request path.
-		ce = &contextEntry{}
-		s.contexts[e.contextDir] = ce
-		s.reopenContextLocked(e.contextDir, ce)
-	}
-	e.context, e.contextErr, e.contextGen, e.sizes = ce.bc, ce.err, ce.gen, ce.sizes
-	return e
-}
-
-// dropUnused forgets the images and build contexts that no open document's latest snapshot uses: memory
-// goes with the documents. It holds analysisMu, so that no snapshot is being built with what it drops.
-func (s *server) dropUnused() {
-	s.analysisMu.Lock()
-	defer s.analysisMu.Unlock()
-	images, contexts := map[string]bool{}, map[string]bool{}
-	s.mu.Lock()
-	for _, d := range s.docs {
-		images[d.image], contexts[d.context] = true, true
-	}
-	for dir, ce := range s.contexts {
-		if !contexts[dir] && !ce.reopening {
-			delete(s.contexts, dir)
-		}
-	}
-	s.mu.Unlock()
-	s.images.retain(func(ref string) bool { return images[ref] })
-}
-
-// reopenContextLocked lists the build context dir in the background; snapshots are rebuilt when done.
-func (s *server) reopenContextLocked(dir string, ce *contextEntry) {
-	ce.reopening = true
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		bc, err := cache.OpenContext(s.ctx, dir)
-		if s.ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			s.logger.Printf("build context %s: %v", dir, err)
-		}
-		s.mu.Lock()
-		ce.bc, ce.err, ce.reopening = bc, err, false
-		ce.sizes = newContextSizes(dir)
-		ce.gen++
-		s.mu.Unlock()
-		s.environmentChanged()
-	}()
-}
-
 // scheduleDiagnosticsLocked publishes d's diagnostics after delay, replacing a pending publication.
 func (s *server) scheduleDiagnosticsLocked(d *document, delay time.Duration) {
 	if d.timer != nil {
@@ -390,6 +225,20 @@ func (s *server) publish(uri protocol.DocumentURI, version int32, diags []protoc
 		s.notify(protocol.MethodTextDocumentPublishDiagnostics, &protocol.PublishDiagnosticsParams{
 			URI: uri, Version: uint32(max(version, 0)), Diagnostics: diags})
 	}
+}
+
+// changedLines returns the 1-based first and last lines of b that differ from a.
+func changedLines(a, b string) [2]int {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	first := 0
+	for first < len(la) && first < len(lb) && la[first] == lb[first] {
+		first++
+	}
+	same := 0
+	for same < len(la)-first && same < len(lb)-first && la[len(la)-1-same] == lb[len(lb)-1-same] {
+		same++
+	}
+	return [2]int{first + 1, max(first+1, len(lb)-same)}
 }
 
 // filePath returns the local path of a file: URI, "" for other schemes.

@@ -3,10 +3,8 @@ package lsp
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"sync"
 
@@ -48,11 +46,17 @@ type Snapshot struct {
 	ParseErr     error
 	Instructions []Instr
 
-	// Steps are the Dockerfile's aligned history steps by first line; Base are the base image's steps.
-	Steps    map[int]history.Step
-	Base     []history.Step
-	Mismatch *history.MismatchError
-	AlignErr error
+	// Alignment is the image's history lined up with the instructions as far as they match, nil without an
+	// image (or while it loads). Steps are its steps of the instructions the image holds, by first line; Base
+	// the base image's steps. Diverged names the first instruction that differs from the image (or the
+	// image's extra steps), nil when the image holds exactly the Dockerfile.
+	Alignment *history.Alignment
+	Steps     map[int]history.Step
+	Base      []history.Step
+	Diverged  *history.MismatchError
+	AlignErr  error
+	// Edited are the 1-based first and last lines of the latest edit, zero before the first.
+	Edited [2]int
 
 	// Prediction is the cache prediction by first line, nil when there is none (image still loading or
 	// failed, no build context).
@@ -62,10 +66,11 @@ type Snapshot struct {
 	// instructions above an edit that does not parse yet (see carryForward).
 	Carried bool
 
-	image *loadedImage // set when aligned
-	steps []history.Step
-	sizes *contextSizes // of the build context's files, for estimates
-	logf  func(string, ...any)
+	image   *loadedImage   // set when aligned
+	steps   []history.Step // the base's and the aligned instructions', for the rules
+	rebuild map[int]string // why an instruction the image does not hold will rebuild, by first line
+	sizes   *contextSizes  // of the build context's files, for estimates
+	logf    func(string, ...any)
 
 	lintOnce    sync.Once // the linter's parse
 	lintDF      *lint.Dockerfile
@@ -176,114 +181,6 @@ func instructionsKey(l *lines, ins []Instr) string {
 	return string(sum[:])
 }
 
-// align lines the image's history up with the instructions, once per image and instruction text.
-func (s *Snapshot) align(li *loadedImage, key string) {
-	li.memoMu.Lock()
-	a, ok := li.align[key]
-	li.memoMu.Unlock()
-	if !ok {
-		a.steps, a.err = alignSafely(s.logf, li, s.AST)
-		li.memoMu.Lock()
-		if len(li.align) >= 32 {
-			clear(li.align)
-		}
-		li.align[key] = a
-		li.memoMu.Unlock()
-	}
-	if a.err != nil {
-		if !errors.As(a.err, &s.Mismatch) {
-			s.AlignErr = a.err
-		}
-		return
-	}
-	s.image, s.steps = li, a.steps
-	s.Steps = map[int]history.Step{}
-	for _, st := range a.steps {
-		switch {
-		case st.Base:
-			s.Base = append(s.Base, st)
-		case st.Line > 0:
-			s.Steps[st.Line] = st
-		}
-	}
-}
-
-func alignSafely(logf func(string, ...any), li *loadedImage, ast *parser.Result) (steps []history.Step, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			steps, err = nil, recovered(logf, "aligning "+li.ref+" with the Dockerfile", p)
-		}
-	}()
-	return history.Align(li.img, ast, history.WithMeasurements(li.measured))
-}
-
-// predictionMemo keeps recent predictions: a prediction depends only on the instructions, the build
-// context's generation and the image.
-type predictionMemo struct {
-	mu sync.Mutex
-	m  map[string]predictionResult
-}
-
-type predictionResult struct {
-	steps []cache.Step
-	err   error
-}
-
-// predict fills Prediction once what is known of the previous build is settled: the image loaded, failed
-// to load (the prediction is then the one without an image, and a diagnostic says why), or none configured.
-func (s *Snapshot) predict(ctx context.Context, e env, key string) {
-	if e.context == nil {
-		return
-	}
-	prev := e.image.image
-	if e.imageRef != "" && e.image.loading {
-		return // wait for the image: "no previous build" may be wrong
-	}
-	var prevID uint64
-	if prev != nil {
-		prevID = prev.id
-	}
-	memoKey := fmt.Sprintf("%d|%s|%d|%x", prevID, e.contextDir, e.contextGen, key)
-	e.memo.mu.Lock()
-	r, ok := e.memo.m[memoKey]
-	e.memo.mu.Unlock()
-	if !ok {
-		r.steps, r.err = predictSafely(ctx, s.logf, s.AST, e.context, prev)
-		e.memo.mu.Lock()
-		if len(e.memo.m) >= 64 {
-			clear(e.memo.m)
-		}
-		e.memo.m[memoKey] = r
-		e.memo.mu.Unlock()
-	}
-	if r.err != nil {
-		s.PredictErr = r.err
-		return
-	}
-	s.Prediction = map[int]cache.Step{}
-	for _, st := range r.steps {
-		s.Prediction[st.Line] = st
-	}
-}
-
-func predictSafely(ctx context.Context, logf func(string, ...any), ast *parser.Result, bc *cache.BuildContext, prev *loadedImage) (steps []cache.Step, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			steps, err = nil, recovered(logf, "predicting the build cache", p)
-		}
-	}()
-	var p *cache.Prediction
-	if prev != nil {
-		p, err = cache.Predict(ctx, ast, bc, prev.img)
-	} else {
-		p, err = cache.Predict(ctx, ast, bc, nil)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("predicting the build cache: %w", err)
-	}
-	return p.Steps, nil
-}
-
 // instructionAt returns the instruction covering 0-based line n.
 func (s *Snapshot) instructionAt(n int) (Instr, bool) {
 	for _, in := range s.Instructions {
@@ -302,109 +199,4 @@ func (s *Snapshot) stepLine(layer int) int {
 		}
 	}
 	return 0
-}
-
-// lintRun is one run of the linter over a snapshot, done once.
-type lintRun struct {
-	once     sync.Once
-	findings []lint.Finding
-	err      error
-}
-
-// lintParse parses the document with the linter's full parser, once per snapshot.
-func (s *Snapshot) lintParse() (*lint.Dockerfile, *lint.ParseError, error) {
-	s.lintOnce.Do(func() {
-		defer func() {
-			if p := recover(); p != nil {
-				s.lintErr = recovered(s.logf, "linting "+s.Path, p)
-			}
-		}()
-		name := s.Path
-		if name == "" {
-			name = string(s.URI)
-		}
-		df, err := lint.ParseDockerfile(name, []byte(s.Text))
-		if err != nil {
-			if !errors.As(err, &s.lintParseEr) {
-				s.lintErr = err
-			}
-			return
-		}
-		s.lintDF = df
-	})
-	return s.lintDF, s.lintParseEr, s.lintErr
-}
-
-// lintRules runs layerlint's own rules (buildkit false) or BuildKit's checks (true), once per snapshot.
-// The two are apart because BuildKit's checks take most of the time on a long file: the server publishes
-// a file's first diagnostics without waiting for them.
-func (s *Snapshot) lintRules(ctx context.Context, buildkit bool) ([]lint.Finding, error) {
-	df, _, err := s.lintParse()
-	if df == nil {
-		return nil, err
-	}
-	run := &s.rules
-	opts := []lint.Option{lint.WithConfig(s.Config), lint.WithBuildKitChecks(buildkit)}
-	if buildkit {
-		run = &s.checks
-		opts = append(opts, lint.WithRules())
-	} else {
-		opts = append(opts, s.evidence()...)
-	}
-	run.once.Do(func() {
-		defer func() {
-			if p := recover(); p != nil {
-				run.err = recovered(s.logf, "linting "+s.Path, p)
-			}
-		}()
-		run.findings, run.err = lint.Run(ctx, df, opts...)
-	})
-	return run.findings, run.err
-}
-
-// lint parses the document with the linter's full parser and runs layerlint's rules and BuildKit's checks
-// (unless the settings turn them off), once per snapshot: the findings in order of position, the parse
-// error, or why linting failed.
-func (s *Snapshot) lint(ctx context.Context) ([]lint.Finding, *lint.ParseError, error) {
-	if _, perr, err := s.lintParse(); perr != nil || err != nil {
-		return nil, perr, err
-	}
-	rules, err := s.lintRules(ctx, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !s.Settings.BuildKitChecks {
-		return rules, nil, nil
-	}
-	checks, err := s.lintRules(ctx, true)
-	if err != nil {
-		return nil, nil, err
-	}
-	return mergeFindings(rules, checks), nil, nil
-}
-
-// mergeFindings merges two lists sorted as lint.Run sorts: by line, column and rule.
-func mergeFindings(a, b []lint.Finding) []lint.Finding {
-	out := make([]lint.Finding, 0, len(a)+len(b))
-	out = append(append(out, a...), b...)
-	sort.SliceStable(out, func(i, j int) bool {
-		x, y := out[i], out[j]
-		if x.Line != y.Line {
-			return x.Line < y.Line
-		}
-		if x.Col != y.Col {
-			return x.Col < y.Col
-		}
-		return x.Rule < y.Rule
-	})
-	return out
-}
-
-// evidence gives the rules the measured layers when the Dockerfile is aligned with its image. The image's
-// wasted files, which take a walk over its whole listing, are computed once per image and shared with hover.
-func (s *Snapshot) evidence() []lint.Option {
-	if s.image == nil {
-		return nil
-	}
-	return []lint.Option{lint.WithEvidence(lint.NewImageEvidence(s.steps, s.image.wastedFiles()))}
 }

@@ -1,0 +1,182 @@
+package lsp
+
+import (
+	"path/filepath"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/layerlint/layerlint/layerdiff/cache"
+	"github.com/layerlint/layerlint/layerdiff/source"
+	"github.com/layerlint/layerlint/lint"
+)
+
+// The environment documents are analysed in: configurations, build contexts and images, shared by the open
+// documents, and the snapshots built in it.
+
+// configResult is .layerlint.yaml as found for a directory.
+type configResult struct {
+	config *lint.Config
+	file   string
+	err    error
+}
+
+// contextEntry is a listed build context.
+type contextEntry struct {
+	bc        *cache.BuildContext
+	sizes     *contextSizes // of the files bc lists
+	err       error
+	gen       int
+	reopening bool
+}
+
+// environmentChanged makes every snapshot stale, republishes diagnostics and asks the client for new hints.
+func (s *server) environmentChanged() {
+	s.mu.Lock()
+	s.gen++
+	for _, d := range s.docs {
+		s.scheduleDiagnosticsLocked(d, 0)
+	}
+	refresh := s.refreshSupport && s.state == stateRunning
+	s.mu.Unlock()
+	if refresh {
+		s.callClient(MethodWorkspaceInlayHintRefresh, nil)
+	}
+}
+
+// snapshot returns the snapshot of the current version of uri, building it when needed.
+func (s *server) snapshot(uri protocol.DocumentURI) *Snapshot {
+	s.mu.Lock()
+	d := s.docs[uri]
+	if d == nil {
+		s.mu.Unlock()
+		return nil
+	}
+	if d.snap != nil && d.snap.gen == s.gen {
+		snap := d.snap
+		s.mu.Unlock()
+		return snap
+	}
+	s.mu.Unlock()
+
+	s.analysisMu.Lock()
+	defer s.analysisMu.Unlock()
+	s.mu.Lock()
+	if d.snap != nil && d.snap.gen == s.gen { // built while we waited
+		snap := d.snap
+		s.mu.Unlock()
+		return snap
+	}
+	version, text, gen, path, good, prev, edited := d.version, d.text, s.gen, d.path, d.good, d.parsed, d.edited
+	s.mu.Unlock()
+	snap := buildSnapshot(s.ctx, uri, path, version, text, gen, s.environment(path), prev)
+	snap.Edited = edited
+	carryForward(snap, good)
+	s.mu.Lock()
+	if s.docs[uri] == d {
+		d.image, d.context = snap.ImageRef, snap.ContextDir
+		if snap.AST != nil {
+			d.parsed = parsed{text: text, res: snap.AST}
+		}
+	}
+	if s.docs[uri] == d && d.version == version && d.text == text {
+		d.snap = snap
+		if snap.Prediction != nil && !snap.Carried {
+			d.good = snap
+		}
+	}
+	s.mu.Unlock()
+	return snap
+}
+
+// environment resolves what a Dockerfile at path is built with. Called with analysisMu held.
+func (s *server) environment(path string) env {
+	s.mu.Lock()
+	e := env{settings: s.settings, memo: s.memo, logf: s.logger.Printf}
+	s.mu.Unlock()
+	e.config = &lint.Config{}
+	if path != "" {
+		dir := filepath.Dir(path)
+		s.mu.Lock()
+		cr, ok := s.configs[dir]
+		s.mu.Unlock()
+		if !ok {
+			cr.config, cr.file, cr.err = lint.LoadConfig(path)
+			s.mu.Lock()
+			s.configs[dir] = cr
+			s.mu.Unlock()
+		}
+		if cr.config != nil {
+			e.config = cr.config
+		}
+		e.configFile, e.configErr = cr.file, cr.err
+	}
+	e.imageRef = e.settings.Image
+	if e.imageRef == "" {
+		e.imageRef = source.Redact(e.config.Image) // credentials in .layerlint.yaml go no further
+	}
+	if e.imageRef != "" {
+		e.image = s.images.get(e.imageRef)
+	}
+	e.contextDir = e.settings.Context
+	if e.contextDir == "" {
+		e.contextDir = e.config.Context
+	}
+	if e.contextDir == "" && path != "" {
+		e.contextDir = filepath.Dir(path)
+	}
+	if e.contextDir == "" {
+		return e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ce := s.contexts[e.contextDir]
+	if ce == nil {
+		// Listing a context can take long (a Dockerfile in a home directory): never on the request path.
+		ce = &contextEntry{}
+		s.contexts[e.contextDir] = ce
+		s.reopenContextLocked(e.contextDir, ce)
+	}
+	e.context, e.contextErr, e.contextGen, e.sizes = ce.bc, ce.err, ce.gen, ce.sizes
+	return e
+}
+
+// dropUnused forgets the images and build contexts that no open document's latest snapshot uses: memory
+// goes with the documents. It holds analysisMu, so that no snapshot is being built with what it drops.
+func (s *server) dropUnused() {
+	s.analysisMu.Lock()
+	defer s.analysisMu.Unlock()
+	images, contexts := map[string]bool{}, map[string]bool{}
+	s.mu.Lock()
+	for _, d := range s.docs {
+		images[d.image], contexts[d.context] = true, true
+	}
+	for dir, ce := range s.contexts {
+		if !contexts[dir] && !ce.reopening {
+			delete(s.contexts, dir)
+		}
+	}
+	s.mu.Unlock()
+	s.images.retain(func(ref string) bool { return images[ref] })
+}
+
+// reopenContextLocked lists the build context dir in the background; snapshots are rebuilt when done.
+func (s *server) reopenContextLocked(dir string, ce *contextEntry) {
+	ce.reopening = true
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		bc, err := cache.OpenContext(s.ctx, dir)
+		if s.ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			s.logger.Printf("build context %s: %v", dir, err)
+		}
+		s.mu.Lock()
+		ce.bc, ce.err, ce.reopening = bc, err, false
+		ce.sizes = newContextSizes(dir)
+		ce.gen++
+		s.mu.Unlock()
+		s.environmentChanged()
+	}()
+}

@@ -1,0 +1,108 @@
+package lsp
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+
+	"github.com/layerlint/layerlint/lint"
+)
+
+// The linter's findings for a snapshot: its parse, layerlint's rules and BuildKit's checks, each once.
+
+// lintRun is one run of the linter over a snapshot, done once.
+type lintRun struct {
+	once     sync.Once
+	findings []lint.Finding
+	err      error
+}
+
+// lintParse parses the document with the linter's full parser, once per snapshot.
+func (s *Snapshot) lintParse() (*lint.Dockerfile, *lint.ParseError, error) {
+	s.lintOnce.Do(func() {
+		defer func() {
+			if p := recover(); p != nil {
+				s.lintErr = recovered(s.logf, "linting "+s.Path, p)
+			}
+		}()
+		name := s.Path
+		if name == "" {
+			name = string(s.URI)
+		}
+		df, err := lint.ParseDockerfile(name, []byte(s.Text))
+		if err != nil {
+			if !errors.As(err, &s.lintParseEr) {
+				s.lintErr = err
+			}
+			return
+		}
+		s.lintDF = df
+	})
+	return s.lintDF, s.lintParseEr, s.lintErr
+}
+
+// lintRules runs layerlint's own rules (buildkit false) or BuildKit's checks (true), once per snapshot.
+// The two are apart because BuildKit's checks take most of the time on a long file: the server publishes
+// a file's first diagnostics without waiting for them.
+func (s *Snapshot) lintRules(ctx context.Context, buildkit bool) ([]lint.Finding, error) {
+	df, _, err := s.lintParse()
+	if df == nil {
+		return nil, err
+	}
+	run := &s.rules
+	opts := []lint.Option{lint.WithConfig(s.Config), lint.WithBuildKitChecks(buildkit)}
+	if buildkit {
+		run = &s.checks
+		opts = append(opts, lint.WithRules())
+	} else {
+		opts = append(opts, s.evidence()...)
+	}
+	run.once.Do(func() {
+		defer func() {
+			if p := recover(); p != nil {
+				run.err = recovered(s.logf, "linting "+s.Path, p)
+			}
+		}()
+		run.findings, run.err = lint.Run(ctx, df, opts...)
+	})
+	return run.findings, run.err
+}
+
+// lint parses the document with the linter's full parser and runs layerlint's rules and BuildKit's checks
+// (unless the settings turn them off), once per snapshot: the findings in order of position, the parse
+// error, or why linting failed.
+func (s *Snapshot) lint(ctx context.Context) ([]lint.Finding, *lint.ParseError, error) {
+	if _, perr, err := s.lintParse(); perr != nil || err != nil {
+		return nil, perr, err
+	}
+	rules, err := s.lintRules(ctx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !s.Settings.BuildKitChecks {
+		return rules, nil, nil
+	}
+	checks, err := s.lintRules(ctx, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return mergeFindings(rules, checks), nil, nil
+}
+
+// mergeFindings merges two lists sorted as lint.Run sorts: by line, column and rule.
+func mergeFindings(a, b []lint.Finding) []lint.Finding {
+	out := make([]lint.Finding, 0, len(a)+len(b))
+	out = append(append(out, a...), b...)
+	sort.SliceStable(out, func(i, j int) bool {
+		x, y := out[i], out[j]
+		if x.Line != y.Line {
+			return x.Line < y.Line
+		}
+		if x.Col != y.Col {
+			return x.Col < y.Col
+		}
+		return x.Rule < y.Rule
+	})
+	return out
+}
