@@ -89,7 +89,7 @@ func (s *Snapshot) predict(ctx context.Context, e env, key string) {
 		return
 	}
 	prev := e.image.image
-	if e.imageRef != "" && e.image.loading {
+	if e.imageRef != "" && e.image.loading || e.finding {
 		return // wait for the image: "no previous build" may be wrong
 	}
 	var prevID uint64

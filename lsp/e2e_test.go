@@ -50,7 +50,19 @@ func buildLayerls(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	// The servers these tests start look for images in no store of the machine's: a test that wants them
+	// to find one points them at its own daemon or store.
+	stores, err := os.MkdirTemp("", "layerls-stores-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	conf := filepath.Join(stores, "storage.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf("[storage]\ndriver = \"vfs\"\ngraphroot = %q\n", filepath.Join(stores, "root"))), 0o644)
+	os.Setenv("CONTAINERS_STORAGE_CONF", conf)
+	os.Setenv("DOCKER_HOST", "unix://"+filepath.Join(stores, "no-docker.sock"))
 	code := dockertest.Main(m)
+	os.RemoveAll(stores)
 	if buildOnce.dir != "" {
 		os.RemoveAll(buildOnce.dir)
 	}

@@ -68,7 +68,15 @@ func (s *server) snapshot(uri protocol.DocumentURI) *Snapshot {
 	}
 	version, text, gen, path, good, prev, edited := d.version, d.text, s.gen, d.path, d.good, d.parsed, d.edited
 	s.mu.Unlock()
-	snap := buildSnapshot(s.ctx, uri, path, version, text, gen, s.environment(path), prev)
+	e := s.environment(path)
+	if e.imageRef == "" && e.settings.FindImage {
+		e.found, e.finding = s.foundImage(d, text)
+		if e.found != nil {
+			e.imageRef = e.found.ref
+			e.image = s.images.get(e.imageRef)
+		}
+	}
+	snap := buildSnapshot(s.ctx, uri, path, version, text, gen, e, prev)
 	snap.Edited = edited
 	carryForward(snap, good)
 	s.mu.Lock()
@@ -138,6 +146,48 @@ func (s *server) environment(path string) env {
 	}
 	e.context, e.contextErr, e.contextGen, e.sizes = ce.bc, ce.err, ce.gen, ce.sizes
 	return e
+}
+
+// foundImage returns the image found for d's Dockerfile, choosing it (again) in the background when the
+// stores' listing is newer than the choice; finding is true while the first choice is being made.
+func (s *server) foundImage(d *document, text string) (found *foundImage, finding bool) {
+	list, gen, listed := s.discovery.current()
+	if !listed {
+		return nil, true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d.foundGen != gen && !d.finding {
+		d.finding = true
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			f := s.chooseFor(text, list, gen)
+			s.mu.Lock()
+			if f != nil && (d.found == nil || d.found.ref != f.ref) {
+				s.logger.Printf("%s: found image %s (%s), which holds %d of its %d instructions", d.path, f.name, f.ref, f.matched, f.of)
+			}
+			d.found, d.foundGen, d.finding = f, gen, false
+			s.mu.Unlock()
+			s.environmentChanged()
+		}()
+	}
+	return d.found, d.foundGen == 0
+}
+
+// chooseFor parses text and chooses its image from list. A panic is logged and chooses none.
+func (s *server) chooseFor(text string, list []source.LocalImage, gen int) (f *foundImage) {
+	defer func() {
+		if p := recover(); p != nil {
+			f = nil
+			_ = recovered(s.logger.Printf, "choosing an image", p)
+		}
+	}()
+	ast, err := parseText(text)
+	if err != nil {
+		return nil
+	}
+	return chooseImage(list, ast, gen)
 }
 
 // dropUnused forgets the images and build contexts that no open document's latest snapshot uses: memory

@@ -3,6 +3,7 @@ package lsp
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"go.lsp.dev/protocol"
 
@@ -20,6 +21,7 @@ func InlayHints(snap *Snapshot, rng protocol.Range) []InlayHint {
 		return hints
 	}
 	baseFrom := snap.baseFromLine()
+	image := snap.imageLine(time.Now())
 	for _, in := range snap.Instructions {
 		n := in.Line - 1
 		if n < int(rng.Start.Line) || n > int(rng.End.Line) || n >= snap.lines.count() {
@@ -28,13 +30,13 @@ func InlayHints(snap *Snapshot, rng protocol.Range) []InlayHint {
 		pos := snap.lines.lineEnd(n)
 		if snap.Settings.SizeHints {
 			if label, tip, ok := snap.sizeLabel(in, baseFrom); ok {
-				hints = append(hints, InlayHint{Position: pos, Label: label, Tooltip: tip, PaddingLeft: true})
+				hints = append(hints, InlayHint{Position: pos, Label: label, Tooltip: withLine(tip, image), PaddingLeft: true})
 			}
 		}
 		if snap.Settings.CacheHints {
 			if st, ok := snap.Prediction[in.Line]; ok {
 				hints = append(hints, InlayHint{Position: pos, Label: cacheLabel(st.Cached, st.Reason),
-					Tooltip: cacheTooltip(st.Cached, st.Reason, st.Sources), PaddingLeft: true})
+					Tooltip: withLine(cacheTooltip(st.Cached, st.Reason, st.Sources), image), PaddingLeft: true})
 			}
 		}
 	}
@@ -62,6 +64,31 @@ func (s *Snapshot) sizeLabel(in Instr, baseFrom int) (label, tooltip string, ok 
 		return "", "", false
 	}
 	return stepLabel(st), clip(strings.TrimSpace(st.CreatedBy), 300), true
+}
+
+// imageLine names the image the hints compare with: "Image: app:dev, built 3 min ago", and for an image
+// found by itself where and how well it matched. "" when there is none.
+func (s *Snapshot) imageLine(now time.Time) string {
+	switch {
+	case s.Found != nil:
+		return fmt.Sprintf("Image: %s (found in the local image store: it holds %d of this Dockerfile's %d instructions)",
+			s.Found.describe(now), s.Found.matched, s.Found.of)
+	case s.ImageRef != "" && s.Image.image != nil:
+		var created time.Time
+		if cfg := s.Image.image.img.Config; cfg != nil {
+			created = cfg.Created.Time
+		}
+		return fmt.Sprintf("Image: %s, built %s", s.ImageRef, ago(now, created))
+	}
+	return ""
+}
+
+// withLine adds line to text on a line of its own, when both are there.
+func withLine(text, line string) string {
+	if text == "" || line == "" {
+		return text + line
+	}
+	return text + "\n" + line
 }
 
 // stepLabel is "+SIZE" for a step with a layer and "0 B" for a metadata-only step.

@@ -3,6 +3,7 @@ package lsp
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"go.lsp.dev/protocol"
 
@@ -30,6 +31,9 @@ func Hover(snap *Snapshot, pos protocol.Position) *protocol.Hover {
 		fmt.Fprintf(&b, " — %s\n\n`%s`", doc.Summary, doc.Syntax)
 	}
 	b.WriteString("\n")
+	if line := snap.imageLine(time.Now()); in.Keyword == "FROM" && line != "" {
+		fmt.Fprintf(&b, "\n%s\n", strings.Replace(line, "Image:", "**Image**:", 1))
+	}
 	switch why, rebuilds := snap.rebuild[in.Line]; {
 	case rebuilds:
 		fmt.Fprintf(&b, "\nNot in image %s (%s): its layer's size shows after the next build.\n", snap.ImageRef, why)

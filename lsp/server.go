@@ -119,6 +119,7 @@ type server struct {
 
 	analysisMu sync.Mutex // one snapshot is built at a time: build contexts cache hashes and are not concurrent
 	images     *images
+	discovery  *discovery
 	memo       *predictionMemo
 }
 
@@ -139,6 +140,12 @@ func newServer(ctx context.Context, conn jsonrpc2.Conn, opts Options) *server {
 	}
 	s.images = newImages(ctx, layerdiff.NewReader(ropts...), opts.Logger, func(string) { s.environmentChanged() },
 		func() source.Credentials { s.mu.Lock(); defer s.mu.Unlock(); return s.settings.RegistryCredentials })
+	interval := opts.PollInterval
+	if interval <= 0 {
+		interval = 2 * time.Second
+	}
+	s.discovery = &discovery{ctx: ctx, logger: opts.Logger, interval: interval, onChange: s.environmentChanged,
+		stores: source.LocalStores{CacheDir: opts.ListingStoreDir, Limit: 50}}
 	return s
 }
 
@@ -153,6 +160,7 @@ func (s *server) stop() {
 	}
 	s.mu.Unlock()
 	s.images.wait()
+	s.discovery.wait()
 	s.wg.Wait()
 }
 

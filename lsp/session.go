@@ -24,6 +24,11 @@ type document struct {
 	parsed  parsed    // the latest text that parsed, with its parse: the next snapshot re-parses from it
 	// edited are the 1-based first and last lines of the latest change, in its text.
 	edited [2]int
+	// found is the image found for it in the local stores (nil: none), chosen from the listing of
+	// generation foundGen (0: not chosen yet); finding is set while a choice is being made.
+	found    *foundImage
+	foundGen int
+	finding  bool
 	// published reports that diagnostics of some version went out.
 	published bool
 	good      *Snapshot   // the latest snapshot that had a cache prediction of its own
@@ -111,6 +116,11 @@ func (s *server) didSave(params json.RawMessage) error {
 	if err := decode(params, &p); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	if d := s.docs[p.TextDocument.URI]; d != nil && !d.finding {
+		d.foundGen = -1 // a saved Dockerfile may be another image's now: choose again
+	}
+	s.mu.Unlock()
 	s.filesChanged([]string{filePath(p.TextDocument.URI)})
 	return nil
 }

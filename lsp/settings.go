@@ -21,6 +21,9 @@ type Settings struct {
 	SizeHints, CacheHints bool
 	// Threshold is the lowest severity of the linter's findings that is published; lint.Off publishes none.
 	Threshold lint.Severity
+	// FindImage looks for the image of a Dockerfile that has none configured in the local image stores
+	// ("findImage": true, the default).
+	FindImage bool
 	// RegistryCredentials are sent to registries ("registryCredentials": "USER:PASSWORD"); zero means the
 	// server's $LAYERLINT_REGISTRY_CREDS, then the Docker config. They are never logged or shown.
 	RegistryCredentials source.Credentials
@@ -31,7 +34,7 @@ type Settings struct {
 
 // defaultSettings are the settings before the client sends any.
 func defaultSettings() Settings {
-	return Settings{SizeHints: true, CacheHints: true, Threshold: lint.Info, BuildKitChecks: true}
+	return Settings{SizeHints: true, CacheHints: true, Threshold: lint.Info, BuildKitChecks: true, FindImage: true}
 }
 
 // parseSettings reads the "layerlint" section of raw (an object holding it) over base. Unknown keys are
@@ -98,6 +101,11 @@ func parseSettings(base Settings, raw json.RawMessage, root string) (s Settings,
 					warnings = append(warnings, fmt.Sprintf("layerlint.hints.%s: want true or false, got %s", key, clip(string(b), 40)))
 				}
 			}
+		}
+	}
+	if v, ok := m["findImage"]; ok && string(v) != "null" {
+		if err := json.Unmarshal(v, &s.FindImage); err != nil {
+			warnings = append(warnings, fmt.Sprintf("layerlint.findImage: want true or false, got %s", clip(string(v), 40)))
 		}
 	}
 	if v, ok := m["failureThreshold"]; ok && string(v) != "null" {

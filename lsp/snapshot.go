@@ -34,9 +34,11 @@ type Snapshot struct {
 	ConfigFile string
 	ConfigErr  error
 
-	// ImageRef is the image the Dockerfile builds, "" when none is configured.
+	// ImageRef is the image the Dockerfile builds, "" when none is configured or found. Found is the image
+	// found in the local stores when none is configured, nil otherwise.
 	ImageRef string
 	Image    imageState
+	Found    *foundImage
 	// ContextDir is the build context; ContextErr says why it could not be listed.
 	ContextDir string
 	ContextErr error
@@ -102,6 +104,8 @@ type env struct {
 	context    *cache.BuildContext
 	contextGen int
 	contextErr error
+	found      *foundImage // the image found by itself, when none is configured
+	finding    bool        // it is being looked for
 	sizes      *contextSizes
 	memo       *predictionMemo
 	logf       func(string, ...any) // the server's log, for panics
@@ -114,7 +118,7 @@ func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, v
 		URI: uri, Path: path, Version: version, Text: text, lines: newLines(text), gen: gen,
 		Settings: e.settings, Config: e.config, ConfigFile: e.configFile, ConfigErr: e.configErr,
 		ImageRef: e.imageRef, Image: e.image, ContextDir: e.contextDir, ContextErr: e.contextErr,
-		logf: e.logf, sizes: e.sizes,
+		logf: e.logf, sizes: e.sizes, Found: e.found,
 	}
 	if s.logf == nil {
 		s.logf = func(string, ...any) {}
