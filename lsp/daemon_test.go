@@ -224,3 +224,48 @@ func TestNeovimFindsItsImage(t *testing.T) {
 		})
 	}
 }
+
+// TestConfiguredDaemonImage names an image of the test's Docker daemon in the settings
+// (docker-daemon:NAME:TAG): the real layerls shows the same hints as for the image's docker save archive,
+// and when the image is rebuilt under its tag while the Dockerfile is open, the server reloads it by itself
+// and the hints follow.
+func TestConfiguredDaemonImage(t *testing.T) {
+	d := dockertest.Shared(t)
+	d.Load(t, filepath.Join(repoRoot(t), "testdata", "images", "base.tar"))
+	dir := uniqueApp(t)
+	d.Build(t, "", dir, "layerls-cfg/a:dev")
+	env := storesOf(t, d)
+	path := filepath.Join(dir, "Dockerfile")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, logs := startBinary(t, dir, map[string]any{"layerlint": map[string]any{"image": "docker-daemon:layerls-cfg/a:dev"}}, env...)
+	u := c.open(path, string(data))
+	daemon := c.waitHints(u, allSized)
+
+	archive := filepath.Join(t.TempDir(), "a.tar")
+	d.Save(t, "layerls-cfg/a:dev", archive)
+	c2, _ := startBinary(t, dir, map[string]any{"layerlint": map[string]any{"image": archive}}, env...)
+	u2 := c2.open(path, string(data))
+	if got, want := hintsText(daemon), hintsText(c2.waitHints(u2, allSized)); got != want {
+		t.Errorf("hints from docker-daemon: differ from those of its docker save archive:\n%s\n---\n%s", got, want)
+	}
+
+	conf := filepath.Join(dir, "defaults.conf")
+	old, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	more := strings.Repeat("# configured\n", 300)
+	if err := os.WriteFile(conf, append(old, more...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.Build(t, "", dir, "layerls-cfg/a:dev")
+	c.notify(protocol.MethodWorkspaceDidChangeWatchedFiles, map[string]any{"changes": []map[string]any{{"uri": fileURI(conf), "type": 2}}})
+	want := "+" + layerdiff.FormatSize(int64(len(old)+len(more)))
+	c.waitHints(u, func(hs []lsp.InlayHint) bool { return allSized(hs) && slices.Contains(hintsByLine(hs)[24], want) })
+	if !strings.Contains(logs.String(), "image docker-daemon:layerls-cfg/a:dev is now sha256:") {
+		t.Errorf("the log does not say the configured image was reloaded:\n%s", logs)
+	}
+}

@@ -62,7 +62,7 @@ type discovery struct {
 	stores   source.LocalStores
 	interval time.Duration
 	logger   interface{ Printf(string, ...any) }
-	onChange func() // the listing changed: choose again
+	onChange func(list []source.LocalImage) // the listing changed: choose again
 
 	mu      sync.Mutex
 	started bool
@@ -103,7 +103,7 @@ func (ds *discovery) watch() {
 		ds.list, ds.listed = list, true
 		ds.gen++
 		ds.mu.Unlock()
-		ds.onChange()
+		ds.onChange(list)
 		select {
 		case <-ds.ctx.Done():
 			return

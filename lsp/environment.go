@@ -124,6 +124,9 @@ func (s *server) environment(path string) env {
 	}
 	if e.imageRef != "" {
 		e.image = s.images.get(e.imageRef)
+		if storeImage(e.imageRef) != "" {
+			s.discovery.current() // watch the stores: a rebuild under the tag reloads it
+		}
 	}
 	e.contextDir = e.settings.Context
 	if e.contextDir == "" {
@@ -146,6 +149,13 @@ func (s *server) environment(path string) env {
 	}
 	e.context, e.contextErr, e.contextGen, e.sizes = ce.bc, ce.err, ce.gen, ce.sizes
 	return e
+}
+
+// storesChanged reloads the configured images of the local stores that a rebuild replaced, and makes the
+// found images be chosen again.
+func (s *server) storesChanged(list []source.LocalImage) {
+	s.images.reloadStored(list)
+	s.environmentChanged()
 }
 
 // foundImage returns the image found for d's Dockerfile, choosing it (again) in the background when the

@@ -22,6 +22,8 @@ type loadedImage struct {
 	ref string
 	img *layerdiff.Image
 	id  uint64 // unique within the server: memo keys name the image by it
+	// configID is the digest of the image's config: a local store's image ID.
+	configID string
 	// measured holds what history measures of the image, once per load: per-layer sizes and changes, and
 	// the wasted files hover lists.
 	measured *history.Measurements
@@ -187,7 +189,13 @@ func readImage(ctx context.Context, logf func(string, ...any), r *layerdiff.Read
 	if err != nil {
 		return nil, fmt.Errorf("reading image %s: %w", ref, err)
 	}
-	return &loadedImage{ref: ref, img: img, measured: m, align: map[string]alignment{}}, nil
+	li = &loadedImage{ref: ref, img: img, measured: m, align: map[string]alignment{}}
+	if src := img.Source(); src != nil {
+		if h, err := src.ConfigName(); err == nil {
+			li.configID = h.String()
+		}
+	}
+	return li, nil
 }
 
 // poll reloads every local image whose file changed since its load started, cancelling a load of a file
@@ -224,6 +232,50 @@ func (im *images) reload(path string) bool {
 		}
 	}
 	return started
+}
+
+// storeImage returns the name a reference gives an image of a local store (the Docker daemon or
+// containers-storage), "" for other references and for references by ID.
+func storeImage(ref string) string {
+	r, err := source.ParseReference(ref)
+	if err != nil || r.Transport != source.DockerDaemon && r.Transport != source.ContainersStorage ||
+		strings.HasPrefix(r.Name, "sha256:") {
+		return ""
+	}
+	return r.Name
+}
+
+// reloadStored reloads the images of the local stores named by tag whose tag now names another image
+// of list (a rebuild), and those that failed and now are there.
+func (im *images) reloadStored(list []source.LocalImage) {
+	ids := map[string]string{} // name -> image ID
+	for _, img := range list {
+		for _, n := range img.Names {
+			ids[n] = img.ID
+			if !strings.Contains(n[strings.LastIndex(n, "/")+1:], ":") {
+				ids[n+":latest"] = img.ID
+			}
+		}
+	}
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	for ref, e := range im.entries {
+		name := storeImage(ref)
+		if name == "" || e.state.loading {
+			continue
+		}
+		id, listed := ids[name]
+		if !listed {
+			id, listed = ids[name+":latest"]
+		}
+		if !listed {
+			continue
+		}
+		if li := e.state.image; li == nil || li.configID != id {
+			im.logger.Printf("image %s is now %s: reloading", ref, id)
+			im.startLocked(ref, e, e.creds)
+		}
+	}
 }
 
 // retain forgets the images whose reference keep rejects, cancelling their loads: an image no open

@@ -144,7 +144,7 @@ func newServer(ctx context.Context, conn jsonrpc2.Conn, opts Options) *server {
 	if interval <= 0 {
 		interval = 2 * time.Second
 	}
-	s.discovery = &discovery{ctx: ctx, logger: opts.Logger, interval: interval, onChange: s.environmentChanged,
+	s.discovery = &discovery{ctx: ctx, logger: opts.Logger, interval: interval, onChange: s.storesChanged,
 		stores: source.LocalStores{CacheDir: opts.ListingStoreDir, Limit: 50}}
 	return s
 }
