@@ -66,9 +66,10 @@ func (s *server) snapshot(uri protocol.DocumentURI) *Snapshot {
 		s.mu.Unlock()
 		return snap
 	}
-	version, text, gen, path, good, prev, edited := d.version, d.text, s.gen, d.path, d.good, d.parsed, d.edited
+	version, text, gen, path, good, prev, edited, lp := d.version, d.text, s.gen, d.path, d.good, d.parsed, d.edited, d.lint
 	s.mu.Unlock()
 	e := s.environment(path)
+	e.lintParsed = lp
 	if e.imageRef == "" && e.settings.FindImage {
 		e.found, e.finding = s.foundImage(d, text)
 		if e.found != nil {

@@ -18,28 +18,45 @@ type lintRun struct {
 	err      error
 }
 
-// lintParse parses the document with the linter's full parser, once per snapshot.
-func (s *Snapshot) lintParse() (*lint.Dockerfile, *lint.ParseError, error) {
-	s.lintOnce.Do(func() {
+// lintParsed is the linter's parse of one text, done once: the server starts it beside the snapshot of the
+// same version, on the other core, since it takes the longer of the two.
+type lintParsed struct {
+	once sync.Once
+	name string
+	text string
+	logf func(string, ...any)
+	df   *lint.Dockerfile
+	perr *lint.ParseError
+	err  error
+}
+
+func newLintParsed(name, text string, logf func(string, ...any)) *lintParsed {
+	return &lintParsed{name: name, text: text, logf: logf}
+}
+
+// get parses, the first time.
+func (p *lintParsed) get() (*lint.Dockerfile, *lint.ParseError, error) {
+	p.once.Do(func() {
 		defer func() {
-			if p := recover(); p != nil {
-				s.lintErr = recovered(s.logf, "linting "+s.Path, p)
+			if r := recover(); r != nil {
+				p.df, p.perr, p.err = nil, nil, recovered(p.logf, "linting "+p.name, r)
 			}
 		}()
-		name := s.Path
-		if name == "" {
-			name = string(s.URI)
-		}
-		df, err := lint.ParseDockerfile(name, []byte(s.Text))
+		df, err := lint.ParseDockerfile(p.name, []byte(p.text))
 		if err != nil {
-			if !errors.As(err, &s.lintParseEr) {
-				s.lintErr = err
+			if !errors.As(err, &p.perr) {
+				p.err = err
 			}
 			return
 		}
-		s.lintDF = df
+		p.df = df
 	})
-	return s.lintDF, s.lintParseEr, s.lintErr
+	return p.df, p.perr, p.err
+}
+
+// lintParse parses the document with the linter's full parser, once per text.
+func (s *Snapshot) lintParse() (*lint.Dockerfile, *lint.ParseError, error) {
+	return s.lintParsed.get()
 }
 
 // lintRules runs layerlint's own rules (buildkit false) or BuildKit's checks (true), once per snapshot.

@@ -75,19 +75,30 @@ type images struct {
 	// without im.mu held.
 	creds func() source.Credentials
 
-	wg      sync.WaitGroup // the loads
-	loads   atomic.Uint64  // numbers the images read
-	mu      sync.Mutex
-	entries map[string]*imageEntry
+	// first is closed once the server published its first diagnostics: until then (or firstWait) loads
+	// wait, so that a file's first diagnostics do not share the machine with reading its image.
+	first     chan struct{}
+	firstOnce sync.Once
+	wg        sync.WaitGroup // the loads
+	loads     atomic.Uint64  // numbers the images read
+	mu        sync.Mutex
+	entries   map[string]*imageEntry
 }
 
 func newImages(ctx context.Context, r *layerdiff.Reader, logger interface{ Printf(string, ...any) }, onChange func(string), creds func() source.Credentials) *images {
-	im := &images{ctx: ctx, logger: logger, onChange: onChange, entries: map[string]*imageEntry{}, creds: creds}
+	im := &images{ctx: ctx, logger: logger, onChange: onChange, entries: map[string]*imageEntry{}, creds: creds,
+		first: make(chan struct{})}
 	im.read = func(ctx context.Context, ref string, creds source.Credentials) (*loadedImage, error) {
 		return readImage(ctx, logger.Printf, r, ref, creds)
 	}
 	return im
 }
+
+// firstWait is the longest a load waits for the server's first diagnostics.
+const firstWait = 300 * time.Millisecond
+
+// published lets loads go: the first diagnostics are out.
+func (im *images) published() { im.firstOnce.Do(func() { close(im.first) }) }
 
 // get returns the state of ref, starting its first load, or a new one when the last failed and the
 // registry credentials have changed since.
@@ -131,6 +142,11 @@ func (im *images) startLocked(ref string, e *imageEntry, creds source.Credential
 		defer cancel()
 		if prev != nil {
 			<-prev // never two reads of one image at once
+		}
+		select {
+		case <-im.first:
+		case <-time.After(firstWait):
+		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
 			return // replaced while it waited

@@ -118,6 +118,7 @@ type server struct {
 	shown          map[string]bool // error messages already shown to the user
 
 	analysisMu sync.Mutex // one snapshot is built at a time: build contexts cache hashes and are not concurrent
+	publishMu  sync.Mutex // orders diagnostics publications
 	images     *images
 	discovery  *discovery
 	memo       *predictionMemo

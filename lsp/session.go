@@ -29,6 +29,8 @@ type document struct {
 	found    *foundImage
 	foundGen int
 	finding  bool
+	// lint is the linter's parse of a recent text, begun before the snapshot is built.
+	lint *lintParsed
 	// published reports that diagnostics of some version went out.
 	published bool
 	good      *Snapshot   // the latest snapshot that had a cache prediction of its own
@@ -203,6 +205,15 @@ func (s *server) scheduleDiagnosticsLocked(d *document, delay time.Duration) {
 		if s.ctx.Err() != nil {
 			return
 		}
+		// The linter's parse of this version starts now, on the other core, beside the snapshot.
+		s.mu.Lock()
+		lp := d.lint
+		if lp == nil || lp.text != d.text {
+			lp = newLintParsed(lintName(d.path, uri), d.text, s.logger.Printf)
+			d.lint = lp
+		}
+		s.mu.Unlock()
+		go lp.get()
 		snap := s.snapshot(uri)
 		if snap == nil || snap.Version != version {
 			return // closed or changed: a newer publication is pending
@@ -216,17 +227,23 @@ func (s *server) scheduleDiagnosticsLocked(d *document, delay time.Duration) {
 		if first {
 			// A file's first diagnostics go out before BuildKit's checks, which take most of the time on a
 			// long file; the complete list follows. Later versions wait for it, not to flicker.
-			s.publish(uri, version, diagnostics(s.ctx, snap, false))
+			s.publish(snap, diagnostics(s.ctx, snap, false))
 		}
-		s.publish(uri, version, Diagnostics(s.ctx, snap))
+		s.publish(snap, Diagnostics(s.ctx, snap))
 	})
 }
 
-// publish sends the diagnostics of a version that is still the document's current one.
-func (s *server) publish(uri protocol.DocumentURI, version int32, diags []protocol.Diagnostic) {
+// publish sends the diagnostics of snap while it is current: the document's version in the server's latest
+// environment. An older one would overwrite what a newer publication (pending after a change of the
+// image or the context) says.
+func (s *server) publish(snap *Snapshot, diags []protocol.Diagnostic) {
+	uri, version := snap.URI, snap.Version
+	// Checked and sent under one lock: publications leave in the order they were found current.
+	s.publishMu.Lock()
+	defer s.publishMu.Unlock()
 	s.mu.Lock()
 	d := s.docs[uri]
-	current := d != nil && d.version == version
+	current := d != nil && d.version == version && snap.gen == s.gen
 	if current {
 		d.published = true
 	}
@@ -234,6 +251,7 @@ func (s *server) publish(uri protocol.DocumentURI, version int32, diags []protoc
 	if current {
 		s.notify(protocol.MethodTextDocumentPublishDiagnostics, &protocol.PublishDiagnosticsParams{
 			URI: uri, Version: uint32(max(version, 0)), Diagnostics: diags})
+		s.images.published()
 	}
 }
 

@@ -74,12 +74,9 @@ type Snapshot struct {
 	sizes   *contextSizes  // of the build context's files, for estimates
 	logf    func(string, ...any)
 
-	lintOnce    sync.Once // the linter's parse
-	lintDF      *lint.Dockerfile
-	lintErr     error
-	lintParseEr *lint.ParseError
-	rules       lintRun // layerlint's rules
-	checks      lintRun // BuildKit's checks
+	lintParsed *lintParsed // the linter's parse of Text
+	rules      lintRun     // layerlint's rules
+	checks     lintRun     // BuildKit's checks
 }
 
 // Instr is one instruction of the Dockerfile with its 1-based lines.
@@ -107,6 +104,7 @@ type env struct {
 	found      *foundImage // the image found by itself, when none is configured
 	finding    bool        // it is being looked for
 	sizes      *contextSizes
+	lintParsed *lintParsed // the linter's parse of the text, when begun already
 	memo       *predictionMemo
 	logf       func(string, ...any) // the server's log, for panics
 }
@@ -123,17 +121,37 @@ func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, v
 	if s.logf == nil {
 		s.logf = func(string, ...any) {}
 	}
+	s.lintParsed = e.lintParsed
+	if s.lintParsed == nil || s.lintParsed.text != text {
+		s.lintParsed = newLintParsed(lintName(path, uri), text, s.logf)
+	}
 	s.AST, s.ParseErr = parseLenient(s.logf, prev, text)
 	if s.AST == nil {
 		return s
 	}
 	s.Instructions = instructionsOf(s.AST)
 	key := instructionsKey(s.lines, s.Instructions)
+	// Alignment and prediction are independent and each takes milliseconds on a long file: on two cores.
+	var wg sync.WaitGroup
 	if li := e.image.image; li != nil && !e.image.loading {
-		s.align(li, key)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.align(li, key)
+		}()
 	}
 	s.predict(ctx, e, key)
+	wg.Wait()
 	return s
+}
+
+// lintName is the file name the linter's findings carry: the path, or the URI of a document that is no
+// file.
+func lintName(path string, uri protocol.DocumentURI) string {
+	if path != "" {
+		return path
+	}
+	return string(uri)
 }
 
 // recovered turns a panic into an error saying what was being done, and logs it with its stack: a panic
