@@ -47,6 +47,9 @@ func (p *lintParsed) get() (*lint.Dockerfile, *lint.ParseError, error) {
 			if !errors.As(err, &p.perr) {
 				p.err = err
 			}
+			if p.err != nil || errors.Is(err, lint.ErrInternal) {
+				p.logf("linting %s failed: %v", p.name, err) // a bug of the linter's: the log says so
+			}
 			return
 		}
 		p.df = df
@@ -82,6 +85,9 @@ func (s *Snapshot) lintRules(ctx context.Context, buildkit bool) ([]lint.Finding
 			}
 		}()
 		run.findings, run.err = lint.Run(ctx, df, opts...)
+		if run.err != nil && ctx.Err() == nil {
+			s.logf("linting %s failed: %v", s.Path, run.err) // a rule's panic, or BuildKit's checks failing
+		}
 	})
 	return run.findings, run.err
 }

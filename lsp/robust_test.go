@@ -217,8 +217,9 @@ func (l *syncLog) String() string {
 // FuzzServerMessages sends one arbitrary message body to an initialized server with an open document, then
 // two probe requests: inlay hints (parse, alignment, cache prediction) and code actions (the linter). It
 // fails when the server panics anywhere (a handler's panic becomes an InternalError reply, a panic in a
-// feature or a background task a logged "panic ..." line and an "internal error" in place of a result), or
-// when a probe goes unanswered.
+// feature or a background task a logged "panic ..." line and an "internal error" in place of a result), when
+// the linter fails on what it parsed (a rule's panic, which lint reports as an error), or when a probe goes
+// unanswered.
 func FuzzServerMessages(f *testing.F) {
 	for _, seed := range []string{
 		`{"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{"textDocument":{"uri":"file:///w/Dockerfile"},"position":{"line":1,"character":3}}}`,
@@ -259,8 +260,8 @@ func FuzzServerMessages(f *testing.F) {
 				answered++
 			}
 		}
-		if out := logs.String(); strings.Contains(out, "panic") {
-			t.Errorf("the server panicked:\n%s", out)
+		if out := logs.String(); strings.Contains(out, "panic") || strings.Contains(out, "failed:") {
+			t.Errorf("the server panicked or the linter failed:\n%s", out)
 		}
 	})
 }
