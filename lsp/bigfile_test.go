@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/layerlint/layerlint/internal/dockertest"
+	"github.com/layerlint/layerlint/internal/fixturecache"
 )
 
 // bigBlocks is how many 30-line blocks the 3,000-line Dockerfile has.
@@ -54,28 +55,10 @@ func bigContext(t testing.TB, dir string) {
 	}
 }
 
-// fixtureCache is where fixtures that take long to build are kept between runs: $XDG_CACHE_HOME (or
-// ~/.cache) /layerlint-fixtures.
-func fixtureCache(t testing.TB) string {
-	base := os.Getenv("XDG_CACHE_HOME")
-	if base == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		base = filepath.Join(home, ".cache")
-	}
-	dir := filepath.Join(base, "layerlint-fixtures")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // bigWorkspace writes the big Dockerfile and its context into a temporary directory and returns it with
-// the docker-archive of the image BuildKit built from them. The archive is built once per machine (in the
-// fixture cache, keyed by the Dockerfile, the context and the base image) by a Docker daemon the test
-// starts.
+// the docker-archive of the image BuildKit built from them. The archive is built once per machine
+// (internal/fixturecache, keyed by the Dockerfile, the context and the base image) by a Docker daemon the
+// test starts.
 func bigWorkspace(t testing.TB) (dir, dockerfile, archive string) {
 	dir = t.TempDir()
 	text := bigDockerfile()
@@ -99,17 +82,12 @@ func bigWorkspace(t testing.TB) (dir, dockerfile, archive string) {
 		}
 		h.Write(data)
 	}
-	archive = filepath.Join(fixtureCache(t), "layerls-big-"+hex.EncodeToString(h.Sum(nil))[:16]+".tar")
-	if _, err := os.Stat(archive); err == nil {
-		return dir, dockerfile, archive
-	}
-	d := dockertest.Shared(t)
-	d.Load(t, base)
-	d.Build(t, dockerfile, dir, "layerls-big:latest")
-	tmp := archive + ".tmp"
-	d.Save(t, "layerls-big:latest", tmp)
-	if err := os.Rename(tmp, archive); err != nil {
-		t.Fatal(err)
-	}
+	archive = fixturecache.T(t, "layerls-big-"+hex.EncodeToString(h.Sum(nil))[:16]+".tar", func(tmp string) error {
+		d := dockertest.Shared(t)
+		d.Load(t, base)
+		d.Build(t, dockerfile, dir, "layerls-big:latest")
+		d.Save(t, "layerls-big:latest", tmp)
+		return nil
+	})
 	return dir, dockerfile, archive
 }
