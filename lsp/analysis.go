@@ -89,6 +89,12 @@ func (s *Snapshot) predict(ctx context.Context, e env, key string) {
 		return
 	}
 	prev := e.image.image
+	if e.found != nil && e.found.ref != e.imageRef {
+		prev = e.fallback.image // the configured image cannot be read
+		if e.fallback.loading {
+			return
+		}
+	}
 	if e.imageRef != "" && e.image.loading || e.finding {
 		return // wait for the image: "no previous build" may be wrong
 	}

@@ -269,3 +269,35 @@ func TestConfiguredDaemonImage(t *testing.T) {
 		t.Errorf("the log does not say the configured image was reloaded:\n%s", logs)
 	}
 }
+
+// TestBadImagePathKeepsTheStoresCacheStatus names an archive that does not exist while the Dockerfile's image
+// is in the test's Docker daemon: one diagnostic says the archive cannot be loaded and which image the cache
+// status compares with instead; every line keeps its cache status from that image ("cached"), and no line
+// shows a size from an image it was not told to use.
+func TestBadImagePathKeepsTheStoresCacheStatus(t *testing.T) {
+	d := dockertest.Shared(t)
+	d.Load(t, filepath.Join(repoRoot(t), "testdata", "images", "base.tar"))
+	dir := uniqueApp(t)
+	d.Build(t, "", dir, "layerls-fallback/a:dev")
+	path := filepath.Join(dir, "Dockerfile")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := startBinary(t, dir, map[string]any{"layerlint": map[string]any{"image": "build/nope.tar"}}, storesOf(t, d)...)
+	u := c.open(path, string(data))
+	hs := c.waitHints(u, func(hs []lsp.InlayHint) bool { return countLabel(hs, "cached") == 20 })
+	if n := sizeCount(hs); n != 0 {
+		t.Errorf("%d size hints from an image the settings do not name: %s", n, hintsText(hs))
+	}
+	for _, h := range hs {
+		if h.Label == "cached" && !strings.Contains(h.Tooltip, "Cache status compared with layerls-fallback/a:dev") {
+			t.Errorf("line %d: tooltip %q does not say which image the cache status compares with", h.Position.Line+1, h.Tooltip)
+			break
+		}
+	}
+	ds := imageDiagnostics(c, u, 1)
+	if !strings.Contains(ds[0].Message, "nope.tar could not be loaded") || !strings.Contains(ds[0].Message, "compares with layerls-fallback/a:dev") {
+		t.Errorf("image diagnostic %q", ds[0].Message)
+	}
+}

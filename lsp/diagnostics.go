@@ -53,8 +53,12 @@ func diagnostics(ctx context.Context, snap *Snapshot, checks bool) []protocol.Di
 		diags = append(diags, snap.lineDiagnostic(1, protocol.DiagnosticSeverityWarning, "config", snap.ConfigErr.Error()))
 	}
 	if snap.ImageRef != "" && !snap.Image.loading && snap.Image.err != nil {
-		diags = append(diags, snap.lineDiagnostic(anchor, protocol.DiagnosticSeverityWarning, "image",
-			fmt.Sprintf("image %s could not be loaded, so no layer sizes or cache status: %v", snap.ImageRef, snap.Image.err)))
+		msg := fmt.Sprintf("image %s could not be loaded, so no layer sizes or cache status: %v", snap.ImageRef, snap.Image.err)
+		if f := snap.Found; f != nil && f.ref != snap.ImageRef {
+			msg = fmt.Sprintf("image %s could not be loaded, so no layer sizes; the cache status compares with %s, found in the local image store: %v",
+				snap.ImageRef, f.name, snap.Image.err)
+		}
+		diags = append(diags, snap.lineDiagnostic(anchor, protocol.DiagnosticSeverityWarning, "image", msg))
 	}
 	if snap.ContextErr != nil {
 		diags = append(diags, snap.lineDiagnostic(anchor, protocol.DiagnosticSeverityWarning, "context",

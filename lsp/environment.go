@@ -70,11 +70,19 @@ func (s *server) snapshot(uri protocol.DocumentURI) *Snapshot {
 	s.mu.Unlock()
 	e := s.environment(path)
 	e.lintParsed = lp
-	if e.imageRef == "" && e.settings.FindImage {
-		e.found, e.finding = s.foundImage(d, text)
-		if e.found != nil {
-			e.imageRef = e.found.ref
-			e.image = s.images.get(e.imageRef)
+	failed := e.imageRef != "" && !e.image.loading && e.image.err != nil && e.image.image == nil
+	if e.settings.FindImage && (e.imageRef == "" || failed) {
+		found, finding := s.foundImage(d, text)
+		switch {
+		case e.imageRef == "":
+			e.found, e.finding = found, finding
+			if found != nil {
+				e.imageRef = found.ref
+				e.image = s.images.get(e.imageRef)
+			}
+		case found != nil:
+			// The configured image cannot be read: the cache status compares with the one found.
+			e.found, e.fallback = found, s.images.get(found.ref)
 		}
 	}
 	snap := buildSnapshot(s.ctx, uri, path, version, text, gen, e, prev)
@@ -210,6 +218,9 @@ func (s *server) dropUnused() {
 	s.mu.Lock()
 	for _, d := range s.docs {
 		images[d.image], contexts[d.context] = true, true
+		if d.found != nil {
+			images[d.found.ref] = true
+		}
 	}
 	for dir, ce := range s.contexts {
 		if !contexts[dir] && !ce.reopening {

@@ -70,6 +70,9 @@ func (s *Snapshot) sizeLabel(in Instr, baseFrom int) (label, tooltip string, ok 
 // found by itself where and how well it matched. "" when there is none.
 func (s *Snapshot) imageLine(now time.Time) string {
 	switch {
+	case s.Found != nil && s.Found.ref != s.ImageRef:
+		return fmt.Sprintf("Cache status compared with %s (found in the local image store: %s cannot be read)",
+			s.Found.describe(now), s.ImageRef)
 	case s.Found != nil:
 		return fmt.Sprintf("Image: %s (found in the local image store: it holds %d of this Dockerfile's %d instructions)",
 			s.Found.describe(now), s.Found.matched, s.Found.of)

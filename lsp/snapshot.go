@@ -35,7 +35,8 @@ type Snapshot struct {
 	ConfigErr  error
 
 	// ImageRef is the image the Dockerfile builds, "" when none is configured or found. Found is the image
-	// found in the local stores when none is configured, nil otherwise.
+	// found in the local stores when none is configured (it is then ImageRef) or the configured one cannot be
+	// read (the cache status then compares with it), nil otherwise.
 	ImageRef string
 	Image    imageState
 	Found    *foundImage
@@ -101,8 +102,9 @@ type env struct {
 	context    *cache.BuildContext
 	contextGen int
 	contextErr error
-	found      *foundImage // the image found by itself, when none is configured
+	found      *foundImage // the image found by itself, when none is configured (or it cannot be read)
 	finding    bool        // it is being looked for
+	fallback   imageState  // the found image, when the configured one cannot be read
 	sizes      *contextSizes
 	lintParsed *lintParsed // the linter's parse of the text, when begun already
 	memo       *predictionMemo
