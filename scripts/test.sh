@@ -346,6 +346,8 @@ step_editors_nvim() {
 	local nvims=(nvim) newer=""
 	if newer=$(newer_nvim); then
 		nvims+=("$newer")
+		# go test's lsp package drives this Neovim too (TestNeovimFindsItsImage).
+		export LAYERLS_NEWER_NVIM="$newer"
 	elif [ "${CI:-}" = true ]; then
 		fail editors "Neovim 0.10 could not be installed with ../shared/tools/newer-editors.sh: the native inlay-hint test cannot run"
 	else
@@ -414,6 +416,7 @@ step_go_test() {
 		export LAYERLINT_CORPUS="$shared/corpus/dockerfiles"
 	fi
 	echo "corpus: ${LAYERLINT_CORPUS:-not found, so TestCorpus in lint will fail}"
+	echo "Neovim 0.10 for the lsp tests: ${LAYERLS_NEWER_NVIM:-none, Debian Neovim only}"
 	# The language server's end-to-end test runs Microsoft's protocol client
 	# under node from lsp/testdata/node-client (node_modules is gitignored).
 	if ! npm ci --no-audit --no-fund --prefix lsp/testdata/node-client >"$work/npm-node-client.log" 2>&1; then
