@@ -33,8 +33,10 @@ root=$(pwd)
 
 failed=()
 
+# section starts a step's output, with the seconds the script has run so far:
+# the budget for the whole script is about 20 minutes on a fresh machine.
 section() {
-	printf '\n==== %s ====\n' "$*"
+	printf '\n==== %s ==== [%dm%02ds]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60))
 }
 
 fail() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # editors/vscode/test/codeserver/run.sh VSIX LAYERLS: the extension inside a real VS Code (LAYERLS
 # "bundled": a platform .vsix, run with the layerls it brings). Installs
-# code-server 4.99.4 once per machine (install.sh, in $XDG_CACHE_HOME/layerlint-fixtures or
+# code-server 4.99.4 once per machine (install.sh, in $LAYERLINT_FIXTURES, $XDG_CACHE_HOME/layerlint-fixtures or
 # ~/.cache/layerlint-fixtures; about 6 minutes the first time on 2 cores), installs VSIX into it, and runs
 # codeserver.test.mjs with node's test runner: Debian's chromium, driven by playwright-core, opens the
 # app-v2 fixture and checks what VS Code draws. Screenshots go to $LAYERLINT_ARTIFACTS (default
@@ -20,7 +20,8 @@ for tool in node npm chromium rg; do
 	fi
 done
 
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/layerlint-fixtures/code-server-4.99.4"
+# The fixture cache of internal/fixturecache: $LAYERLINT_FIXTURES, else $XDG_CACHE_HOME/layerlint-fixtures.
+cache="${LAYERLINT_FIXTURES:-${XDG_CACHE_HOME:-$HOME/.cache}/layerlint-fixtures}/code-server-4.99.4"
 start=$(date +%s)
 if ! entry=$("$here/install.sh" "$cache"); then
 	echo "FAIL: code-server could not be installed" >&2
