@@ -94,7 +94,8 @@ function H.request_hints(client, bufnr)
 end
 
 -- drawn returns the inlay hints Neovim drew in bufnr: a list of {line, col,
--- text}, from the extmarks of the namespace that draws them.
+-- text, pos}, from the extmarks of the namespace that draws them (pos is the
+-- extmark's virt_text_pos).
 function H.drawn(bufnr)
   local layerls = require("layerls")
   local ns
@@ -112,7 +113,7 @@ function H.drawn(bufnr)
     for _, chunk in ipairs(details.virt_text or {}) do
       local text = vim.trim(chunk[1])
       if text ~= "" then
-        table.insert(out, { line = m[2], col = m[3], text = text })
+        table.insert(out, { line = m[2], col = m[3], text = text, pos = details.virt_text_pos })
       end
     end
   end

@@ -58,40 +58,8 @@ local function client_of(bufnr)
   end
 end
 
--- hints returns the inlay hints drawn in bufnr: a list of {line, col, text},
--- from the extmarks of the namespace that draws them.
-local function hints(bufnr)
-  local ns
-  if layerls.hint_mode() == "native" then
-    ns = vim.api.nvim_get_namespaces()["vim_lsp_inlayhint"]
-  else
-    ns = require("layerls.virtual_text").ns
-  end
-  local out = {}
-  if ns == nil then
-    return out
-  end
-  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(bufnr, ns, 0, -1, { details = true })) do
-    local details = m[4] or {}
-    for _, chunk in ipairs(details.virt_text or {}) do
-      local text = vim.trim(chunk[1])
-      if text ~= "" then
-        table.insert(out, { line = m[2], col = m[3], text = text, pos = details.virt_text_pos })
-      end
-    end
-  end
-  return out
-end
-
-local function on_line(list, line)
-  local texts = {}
-  for _, h in ipairs(list) do
-    if h.line == line then
-      table.insert(texts, h.text)
-    end
-  end
-  return texts
-end
+local H = dofile(vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h") .. "/helpers.lua")
+local hints, on_line = H.drawn, H.on_line
 
 local function is_size(text)
   return text == "0 B" or text:match("^%+[%d.]+ [kMGT]?B$") ~= nil
