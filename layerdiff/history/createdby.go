@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Dialect is the way a builder writes the created_by field of an image's history.
@@ -231,4 +232,46 @@ func cutToken(s string) (tok, rest string) {
 // lines differently, but never change the words.
 func collapse(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// SameWords reports whether a and b are the same text but for white space — collapse(a) == collapse(b),
+// the way instructions are compared with history entries — without building either: alignment compares
+// every RUN script of a long Dockerfile with its entry on each edit.
+func SameWords(a, b string) bool {
+	i, j := 0, 0
+	for {
+		for i < len(a) && asciiSpace(a[i]) {
+			i++
+		}
+		for j < len(b) && asciiSpace(b[j]) {
+			j++
+		}
+		for i < len(a) && j < len(b) && a[i] == b[j] && !asciiSpace(a[i]) {
+			if a[i] >= utf8.RuneSelf {
+				return collapse(a) == collapse(b) // Unicode white space: let strings.Fields decide
+			}
+			i, j = i+1, j+1
+		}
+		endA, endB := i == len(a) || asciiSpace(a[i]), j == len(b) || asciiSpace(b[j])
+		switch {
+		case i < len(a) && a[i] >= utf8.RuneSelf, j < len(b) && b[j] >= utf8.RuneSelf:
+			return collapse(a) == collapse(b)
+		case !endA || !endB:
+			return false
+		case i == len(a) || j == len(b):
+			// One ran out: the other must hold only white space from here.
+			for i < len(a) && asciiSpace(a[i]) {
+				i++
+			}
+			for j < len(b) && asciiSpace(b[j]) {
+				j++
+			}
+			return i == len(a) && j == len(b)
+		}
+	}
+}
+
+// asciiSpace is strings.Fields' test for ASCII bytes.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }

@@ -89,3 +89,40 @@ func FuzzParseCreatedBy(f *testing.F) {
 		shell.Unquote(cb.Body)
 	})
 }
+
+func TestSameWords(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"", "", true},
+		{"  \t\n", "", true},
+		{"a b", "a b", true},
+		{"set -e; \\\n    echo x", "set -e; \\ echo x", true},
+		{" a  b ", "a b", true},
+		{"a b", "a bc", false},
+		{"a bc", "a b", false},
+		{"ab", "a b", false},
+		{"a b", "a b c", false},
+		{"a", "", false},
+		{"a\u00a0b", "a b", true}, // Unicode white space, as strings.Fields sees it
+		{"é b", "é  b", true},
+		{"é b", "è b", false},
+	} {
+		if got := SameWords(tc.a, tc.b); got != tc.want {
+			t.Errorf("SameWords(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// FuzzSameWords holds SameWords to the comparison it stands for.
+func FuzzSameWords(f *testing.F) {
+	f.Add("a  b", "a b")
+	f.Add("a\u00a0b\t", " a b")
+	f.Add("x", "xy")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got, want := SameWords(a, b), collapse(a) == collapse(b); got != want {
+			t.Fatalf("SameWords(%q, %q) = %v, collapse says %v", a, b, got, want)
+		}
+	})
+}

@@ -68,7 +68,6 @@ func matchInstruction(cmd instructions.Command, cb CreatedBy) (bool, string) {
 
 // matchRun compares a RUN's command with the one a history entry recorded.
 func matchRun(c *instructions.RunCommand, cb CreatedBy) (bool, string) {
-	got := collapse(cb.Body)
 	if !c.PrependShell {
 		// Exec form: buildah writes the JSON as written, BuildKit and the legacy builder the arguments joined
 		// by spaces (behind a shell prefix if the first arguments are a shell).
@@ -82,21 +81,24 @@ func matchRun(c *instructions.RunCommand, cb CreatedBy) (bool, string) {
 		_, g := quotePair(collapse(strings.Join(c.CmdLine, " ")), joined)
 		return false, fmt.Sprintf("RUN command differs: history entry runs %s", g)
 	}
-	want := collapse(strings.Join(c.CmdLine, " "))
-	candidates := []string{want}
+	// The shell form's command line is one string: compared word by word, nothing is built unless it
+	// differs (alignment compares every RUN of a long Dockerfile on each edit).
+	cmdLine := strings.Join(c.CmdLine, " ")
+	if SameWords(cmdLine, cb.Body) {
+		return true, ""
+	}
 	if len(c.Files) > 0 {
 		// BuildKit runs a lone heredoc's contents; with more around it, the command line and the documents.
 		var b strings.Builder
-		b.WriteString(strings.Join(c.CmdLine, " "))
+		b.WriteString(cmdLine)
 		for _, f := range c.Files {
 			b.WriteString("\n" + f.Data + f.Name)
 		}
-		candidates = append(candidates, collapse(c.Files[0].Data), collapse(b.String()))
+		if SameWords(c.Files[0].Data, cb.Body) || SameWords(b.String(), cb.Body) {
+			return true, ""
+		}
 	}
-	if slices.Contains(candidates, got) {
-		return true, ""
-	}
-	w, g := quotePair(want, got)
+	w, g := quotePair(collapse(cmdLine), collapse(cb.Body))
 	return false, fmt.Sprintf("RUN command differs: Dockerfile runs %s, history entry %s", w, g)
 }
 
