@@ -21,6 +21,8 @@ type previous struct {
 	fromChanged string
 	// start is the first entry of the target stage's own build.
 	start int
+	// envAt is what the entries read so far set up, for the RUNs' comparisons (runEnvChange).
+	envAt *setUp
 }
 
 // newPrevious takes the alignment's matched steps as they are. From the first instruction that differs on,

@@ -19,29 +19,66 @@ func (p *previous) runEnvChange(in instruction, st *stageState, h int) string {
 	if _, ok := in.cmd.(*instructions.RunCommand); !ok {
 		return ""
 	}
-	oldEnv := map[string]string{}
-	oldUser, oldShell := "", ""
-	for j := p.start; j < h && j < len(p.hist); j++ {
-		cb := history.ParseCreatedBy(p.hist[j].CreatedBy)
-		switch cb.Command {
-		case "ENV":
-			maps.Copy(oldEnv, parseEnvBody(cb.Body))
-		case "USER":
-			oldUser = strings.TrimSpace(cb.Body)
-		case "SHELL":
-			oldShell = collapse(cb.Body)
-		}
+	old := p.setUpTo(h)
+	if k := firstEnvChange(old.env, st.env); k != "" {
+		return "ENV " + k + " changed"
 	}
-	for _, k := range sortedKeys(oldEnv, st.env) {
-		if oldEnv[k] != strings.Trim(st.env[k], `"'`) {
-			return "ENV " + k + " changed"
-		}
-	}
-	if oldUser != st.user {
+	if old.user != st.user {
 		return "USER changed"
 	}
-	if oldShell != st.shell {
+	if old.shell != st.shell {
 		return "SHELL changed"
+	}
+	return ""
+}
+
+// setUp is what the previous image's own entries before one set up: environment, user and shell.
+type setUp struct {
+	next  int // the first entry not read yet
+	env   map[string]string
+	user  string
+	shell string
+}
+
+// setUpTo returns what the entries from p.start up to (not including) h set up. The RUNs of a stage are
+// compared in order, so it reads on from where the previous call stopped: each entry once per prediction.
+func (p *previous) setUpTo(h int) *setUp {
+	if p.envAt == nil || p.envAt.next > h {
+		p.envAt = &setUp{next: p.start, env: map[string]string{}}
+	}
+	s := p.envAt
+	for ; s.next < h && s.next < len(p.hist); s.next++ {
+		cb := history.ParseCreatedBy(p.hist[s.next].CreatedBy)
+		switch cb.Command {
+		case "ENV":
+			maps.Copy(s.env, parseEnvBody(cb.Body))
+		case "USER":
+			s.user = strings.TrimSpace(cb.Body)
+		case "SHELL":
+			s.shell = collapse(cb.Body)
+		}
+	}
+	return s
+}
+
+// firstEnvChange returns the first variable, in name order, whose value differs between the environment the
+// previous image's entries set up and the one the Dockerfile sets up now (quotes aside), "" when none does.
+func firstEnvChange(old, now map[string]string) string {
+	differs := func(k string) bool { return old[k] != strings.Trim(now[k], `"'`) }
+	same := true
+	for k := range old {
+		same = same && !differs(k)
+	}
+	for k := range now {
+		same = same && !differs(k)
+	}
+	if same {
+		return ""
+	}
+	for _, k := range sortedKeys(old, now) {
+		if differs(k) {
+			return k
+		}
 	}
 	return ""
 }

@@ -63,7 +63,16 @@ type Step struct {
 // Prediction is the prediction for every instruction of a Dockerfile, in file order.
 type Prediction struct {
 	Steps []Step `json:"steps"`
+
+	// What a later prediction needs to take steps over (WithKept).
+	context *BuildContext
+	image   *layerdiff.Image
+	kept    map[int]keptStep
+	taken   int
 }
+
+// Kept returns how many steps were taken over from the earlier prediction given WithKept.
+func (p *Prediction) Kept() int { return p.taken }
 
 // Option configures Predict.
 type Option func(*options)
@@ -71,6 +80,8 @@ type Option func(*options)
 type options struct {
 	buildArgs map[string]string
 	target    string
+	aligned   *history.Alignment
+	earlier   *Prediction
 }
 
 // WithBuildArgs sets the --build-arg values of the next build.
@@ -78,6 +89,11 @@ func WithBuildArgs(args map[string]string) Option { return func(o *options) { o.
 
 // WithTarget predicts the stage named target (as in --target) instead of the last one.
 func WithTarget(stage string) Option { return func(o *options) { o.target = stage } }
+
+// WithAlignment gives Predict the alignment of the previous image with the Dockerfile, which it would
+// otherwise make itself: history.AlignPrefix's result for the same image and Dockerfile, with the same target
+// and build arguments (measured or not). A caller that has it saves aligning twice.
+func WithAlignment(a *history.Alignment) Option { return func(o *options) { o.aligned = a } }
 
 // Predict predicts, for every instruction of df, whether building it in bc would reuse the layer of prev, the
 // image the previous build of the same Dockerfile produced. prev may be nil: then every step rebuilds, and
@@ -101,21 +117,26 @@ func Predict(ctx context.Context, df *parser.Result, bc *BuildContext, prev *lay
 	}
 	var pv *previous
 	if prev != nil && prev.Config != nil && len(prev.Config.History) > 0 {
-		a, err := history.AlignPrefix(prev, df, history.WithTarget(o.target), history.WithBuildArgs(o.buildArgs), history.WithoutMeasure())
-		if err != nil {
-			return nil, fmt.Errorf("predicting cache: %w", err)
+		a := o.aligned
+		if a == nil {
+			a, err = history.AlignPrefix(prev, df, history.WithTarget(o.target), history.WithBuildArgs(o.buildArgs), history.WithoutMeasure())
+			if err != nil {
+				return nil, fmt.Errorf("predicting cache: %w", err)
+			}
 		}
 		pv = newPrevious(a, prev.Config.History)
 	}
 	src := newStageSources(stages, bc, prev, meta, o.buildArgs)
-	pred := &Prediction{}
+	k := newKeeper(df, stages, target, &o, pv, bc, prev)
+	pred := &Prediction{context: bc, image: prev}
 	for si, st := range stages {
 		if si == target {
-			steps, err := predictStage(ctx, st, bc, prev, pv, src, meta, o.buildArgs)
+			steps, err := predictStage(ctx, st, bc, prev, pv, src, meta, o.buildArgs, k)
 			if err != nil {
 				return nil, err
 			}
 			pred.Steps = append(pred.Steps, steps...)
+			pred.kept, pred.taken = k.kept, k.taken
 			continue
 		}
 		for _, in := range st {
@@ -180,7 +201,7 @@ func targetStage(stages [][]instruction, name string) (int, error) {
 // predictStage predicts one stage's instructions (the first is its FROM), the builder's way: buildah's (and
 // the legacy builder's) chain, where any changed step rebuilds every step after it, or BuildKit's, where only
 // the steps that make a layer are cached and a config step (ENV, LABEL, ...) costs nothing by itself.
-func predictStage(ctx context.Context, stage []instruction, bc *BuildContext, prev *layerdiff.Image, pv *previous, src *stageSources, meta, buildArgs map[string]string) ([]Step, error) {
+func predictStage(ctx context.Context, stage []instruction, bc *BuildContext, prev *layerdiff.Image, pv *previous, src *stageSources, meta, buildArgs map[string]string, k *keeper) ([]Step, error) {
 	st := &stageState{args: map[string]string{}, env: map[string]string{}, workdir: "/"}
 	steps := make([]Step, 0, len(stage))
 	first := "" // the reason of every step after the first rebuilt one
@@ -202,40 +223,55 @@ func predictStage(ctx context.Context, stage []instruction, bc *BuildContext, pr
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		step := newStep(in, false, "")
-		plan, planErr := copyPlanFor(in, bc, st, nil)
-		if plan != nil {
-			step.Sources = plan.sources(bc)
-		}
 		layered := makesLayer(in)
-		switch {
-		case buildkit && !layered:
-			// BuildKit runs no step for it: it is reused whatever it says; what it changes shows in the
-			// RUNs after it.
-			step.Cached, step.Reason = true, "config only: BuildKit runs no step for it"
-			if _, ok := pv.entry[in.node.StartLine]; ok {
-				step.Reason = "unchanged"
-			}
-		case first != "":
-			step.Reason = first
-		default:
+		key, step, kept := k.next(in, pv)
+		if !kept {
 			var err error
-			if step.Reason, err = predictStep(ctx, in, st, bc, prev, pv, src, planErr, &step); err != nil {
+			if step, err = predictInstruction(ctx, in, st, bc, prev, pv, src, first, buildkit && !layered); err != nil {
 				return nil, err
 			}
-			if step.Reason == "" || strings.HasPrefix(step.Reason, "sources unchanged") || strings.HasPrefix(step.Reason, "unchecked") {
-				step.Cached = true
-				if step.Reason == "" {
-					step.Reason = "unchanged"
-				}
-			} else {
-				first = fmt.Sprintf("after line %d", in.node.StartLine)
-			}
+		}
+		k.record(key, step)
+		if first == "" && !step.Cached && !(buildkit && !layered) {
+			first = fmt.Sprintf("after line %d", in.node.StartLine)
 		}
 		st.apply(in.cmd, buildArgs, meta)
 		steps = append(steps, step)
 	}
 	return steps, nil
+}
+
+// predictInstruction predicts one instruction of the target stage in state st: first is the reason of every
+// step after the first rebuilt one ("" while none has), configOnly says BuildKit runs no step for it.
+func predictInstruction(ctx context.Context, in instruction, st *stageState, bc *BuildContext, prev *layerdiff.Image, pv *previous, src *stageSources, first string, configOnly bool) (Step, error) {
+	step := newStep(in, false, "")
+	plan, planErr := copyPlanFor(in, bc, st, nil)
+	if plan != nil {
+		step.Sources = plan.sources(bc)
+	}
+	switch {
+	case configOnly:
+		// BuildKit runs no step for it: it is reused whatever it says; what it changes shows in the RUNs
+		// after it.
+		step.Cached, step.Reason = true, "config only: BuildKit runs no step for it"
+		if _, ok := pv.entry[in.node.StartLine]; ok {
+			step.Reason = "unchanged"
+		}
+	case first != "":
+		step.Reason = first
+	default:
+		var err error
+		if step.Reason, err = predictStep(ctx, in, st, bc, prev, pv, src, planErr, &step); err != nil {
+			return Step{}, err
+		}
+		if step.Reason == "" || strings.HasPrefix(step.Reason, "sources unchanged") || strings.HasPrefix(step.Reason, "unchecked") {
+			step.Cached = true
+			if step.Reason == "" {
+				step.Reason = "unchanged"
+			}
+		}
+	}
+	return step, nil
 }
 
 // predictStep compares one instruction with its history entry (and a COPY's sources with its layer); ""
@@ -277,39 +313,6 @@ func isCopy(in instruction) bool {
 		return true
 	}
 	return false
-}
-
-// copyPlanFor plans a COPY or ADD from the context (nil for other instructions, COPY --from, heredoc
-// sources and URLs). isDir reports directories of the image below the step; nil knows none.
-func copyPlanFor(in instruction, bc *BuildContext, st *stageState, isDir func(string) bool) (*copyPlan, error) {
-	var sd instructions.SourcesAndDest
-	switch c := in.cmd.(type) {
-	case *instructions.CopyCommand:
-		if c.From != "" {
-			return nil, nil
-		}
-		sd = c.SourcesAndDest
-	case *instructions.AddCommand:
-		sd = c.SourcesAndDest
-		for _, s := range sd.SourcePaths {
-			if strings.Contains(s, "://") || strings.HasPrefix(s, "git@") {
-				return nil, nil
-			}
-		}
-	default:
-		return nil, nil
-	}
-	if len(sd.SourceContents) > 0 || bc == nil {
-		return nil, nil
-	}
-	if isDir == nil {
-		isDir = func(string) bool { return false }
-	}
-	srcs := make([]string, len(sd.SourcePaths))
-	for i, s := range sd.SourcePaths {
-		srcs[i] = st.expand(s)
-	}
-	return planCopy(bc, srcs, st.expand(sd.DestPath), st.workdir, isDir)
 }
 
 // compareSources compares what a COPY or ADD would send with what the image's layer k holds. It returns a

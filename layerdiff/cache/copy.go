@@ -6,6 +6,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
 	"github.com/layerlint/layerlint/layerdiff"
 )
 
@@ -191,4 +193,37 @@ func compareCopy(ctx context.Context, bc *BuildContext, plan *copyPlan, layers [
 		}
 	}
 	return "", nil
+}
+
+// copyPlanFor plans a COPY or ADD from the context (nil for other instructions, COPY --from, heredoc
+// sources and URLs). isDir reports directories of the image below the step; nil knows none.
+func copyPlanFor(in instruction, bc *BuildContext, st *stageState, isDir func(string) bool) (*copyPlan, error) {
+	var sd instructions.SourcesAndDest
+	switch c := in.cmd.(type) {
+	case *instructions.CopyCommand:
+		if c.From != "" {
+			return nil, nil
+		}
+		sd = c.SourcesAndDest
+	case *instructions.AddCommand:
+		sd = c.SourcesAndDest
+		for _, s := range sd.SourcePaths {
+			if strings.Contains(s, "://") || strings.HasPrefix(s, "git@") {
+				return nil, nil
+			}
+		}
+	default:
+		return nil, nil
+	}
+	if len(sd.SourceContents) > 0 || bc == nil {
+		return nil, nil
+	}
+	if isDir == nil {
+		isDir = func(string) bool { return false }
+	}
+	srcs := make([]string, len(sd.SourcePaths))
+	for i, s := range sd.SourcePaths {
+		srcs[i] = st.expand(s)
+	}
+	return planCopy(bc, srcs, st.expand(sd.DestPath), st.workdir, isDir)
 }

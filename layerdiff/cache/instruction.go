@@ -26,7 +26,10 @@ func (in instruction) keyword() string { return strings.ToUpper(in.node.Value) }
 
 // body returns the instruction text after its keyword, white space collapsed; for RUN, COPY and ADD the
 // leading --flags are dropped too (builders record them elsewhere or not at all).
-func (in instruction) body() string {
+func (in instruction) body() string { return collapse(in.rawBody()) }
+
+// rawBody is body with its white space as written.
+func (in instruction) rawBody() string {
 	_, rest := cutWord(strings.TrimSpace(in.node.Original))
 	switch in.keyword() {
 	case "RUN", "COPY", "ADD":
@@ -34,7 +37,7 @@ func (in instruction) body() string {
 			_, rest = cutWord(rest)
 		}
 	}
-	return collapse(rest)
+	return rest
 }
 
 func cutWord(s string) (string, string) {
@@ -132,10 +135,9 @@ func compareHistory(in instruction, st *stageState, h v1.History) string {
 	if cb.Command != kw {
 		return "instruction text changed"
 	}
-	body := collapse(cb.Body)
 	switch kw {
 	case "RUN":
-		if body != in.body() && !sameExecForm(in, cb) {
+		if !history.SameWords(cb.Body, in.rawBody()) && !sameExecForm(in, cb) {
 			return "instruction text changed"
 		}
 		want := st.runArgs()
@@ -152,7 +154,7 @@ func compareHistory(in instruction, st *stageState, h v1.History) string {
 			names = append(names, k)
 		}
 		var had []string
-		for _, w := range strings.Fields(body) {
+		for _, w := range strings.Fields(cb.Body) {
 			k, _, _ := strings.Cut(w, "=")
 			had = append(had, k)
 		}
@@ -162,7 +164,7 @@ func compareHistory(in instruction, st *stageState, h v1.History) string {
 		return ""
 	case "COPY", "ADD":
 		words := strings.Fields(in.body())
-		had := strings.Fields(body)
+		had := strings.Fields(cb.Body)
 		if len(words) == 0 || len(had) == 0 || words[len(words)-1] != had[len(had)-1] {
 			return "instruction text changed"
 		}
@@ -173,7 +175,7 @@ func compareHistory(in instruction, st *stageState, h v1.History) string {
 		// certain, the keyword.
 		return ""
 	}
-	if body != in.body() {
+	if !history.SameWords(cb.Body, in.rawBody()) {
 		return "instruction text changed"
 	}
 	return ""
