@@ -79,12 +79,18 @@ func (b *oracle) dockerfile() *parser.Result {
 	return df
 }
 
-func (b *oracle) predict(ctx context.Context, prev *layerdiff.Image, args map[string]string) *cache.Prediction {
+// context lists the fixture's build context.
+func (b *oracle) context(ctx context.Context) *cache.BuildContext {
 	bc, err := cache.OpenContext(ctx, filepath.Join(b.dir, "context"))
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	pred, err := cache.Predict(ctx, b.dockerfile(), bc, prev, cache.WithBuildArgs(args))
+	return bc
+}
+
+// predictIn predicts the next build of the fixture's Dockerfile in bc from prev.
+func (b *oracle) predictIn(ctx context.Context, bc *cache.BuildContext, prev *layerdiff.Image, args map[string]string, opts ...cache.Option) *cache.Prediction {
+	pred, err := cache.Predict(ctx, b.dockerfile(), bc, prev, append([]cache.Option{cache.WithBuildArgs(args)}, opts...)...)
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -2,13 +2,18 @@ package cache_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/layerlint/layerlint/layerdiff"
+	"github.com/layerlint/layerlint/layerdiff/cache"
 )
 
 // scenario is one change to a fixture between two builds.
@@ -28,16 +33,45 @@ type scenario struct {
 // runScenarios predicts each build from the previous image, builds, and checks every line the builder gave a
 // verdict for. Changes never return to an earlier state, so the builder's cache holds nothing the previous
 // image does not show. It logs the agreement per scenario as lines agreeing / lines compared.
+//
+// The prediction checked is the one a language server makes while the user edits: it takes over the steps
+// of the prediction made before the change (cache.WithKept), in the same build context (listed again only
+// when a file of it changed, as the server does) against the same image. It must equal a prediction made
+// from scratch. Before the change, the prediction from the new image is given the previous scenario's, of
+// the image before, with the same Dockerfile and build context: it must take nothing over.
 func runScenarios(t *testing.T, b oracleBuilder, fixture string, scenarios []scenario) {
 	ctx := context.Background()
 	o := newOracle(t, b, fixture)
 	var prev *layerdiff.Image
-	right, total := 0, 0
+	var prevArgs map[string]string
+	var last *cache.Prediction // the previous scenario's, of the image before prev
+	var bc *cache.BuildContext
+	listed := ""       // the state of the context when bc was listed
+	relist := func() { // lists the context again if a file of it changed
+		if st := contextState(t, filepath.Join(o.dir, "context")); bc == nil || st != listed {
+			bc, listed = o.context(ctx), st
+		}
+	}
+	same := func(what string, got, want *cache.Prediction) {
+		if !reflect.DeepEqual(got.Steps, want.Steps) {
+			t.Errorf("%s: the prediction that took %d steps over differs from one made from scratch:\n%+v\n%+v", what, got.Kept(), got.Steps, want.Steps)
+		}
+	}
+	right, total, kept := 0, 0, 0
 	for _, sc := range scenarios {
+		relist()
+		before := o.predictIn(ctx, bc, prev, prevArgs, cache.WithKept(last))
+		if last != nil && before.Kept() != 0 {
+			t.Errorf("%s: %d steps taken over from the prediction of the image before", sc.name, before.Kept())
+		}
+		same(sc.name+", before the change", before, o.predictIn(ctx, o.context(ctx), prev, prevArgs))
 		if sc.change != nil {
 			sc.change(o)
 		}
-		pred := o.predict(ctx, prev, sc.args)
+		relist()
+		pred := o.predictIn(ctx, bc, prev, sc.args, cache.WithKept(before))
+		same(sc.name, pred, o.predictIn(ctx, o.context(ctx), prev, sc.args))
+		kept += pred.Kept()
 		var buildArgs []string
 		for k, v := range sc.args {
 			buildArgs = append(buildArgs, k+"="+v)
@@ -79,11 +113,42 @@ func runScenarios(t *testing.T, b oracleBuilder, fixture string, scenarios []sce
 		if compared == 0 {
 			t.Errorf("%s: no line compared", sc.name)
 		}
-		t.Logf("%s: %d/%d lines agree with %s (build %v)", sc.name, agree, compared, b.name(), took)
+		t.Logf("%s: %d/%d lines agree with %s (build %v, %d steps taken over)", sc.name, agree, compared, b.name(), took, pred.Kept())
 		right, total = right+agree, total+compared
-		prev = img
+		prev, prevArgs, last = img, sc.args, pred
 	}
 	t.Logf("agreement with %s on %s: %d/%d lines predicted right", b.name(), fixture, right, total)
+	if kept == 0 {
+		t.Errorf("no scenario took a step over from the prediction before its change")
+	}
+}
+
+// contextState describes every file of a build context directory — path, mode, size, modification time and
+// content — to tell whether a change touched it.
+func contextState(t *testing.T, dir string) string {
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "%s %v %d %d\n", p, fi.Mode(), fi.Size(), fi.ModTime().UnixNano())
+		if fi.Mode().IsRegular() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "%x\n", sha256.Sum256(data))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 // TestPredictMatchesBuilders changes testdata/cache/app one way at a time, predicts the next build from the
