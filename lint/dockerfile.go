@@ -33,6 +33,8 @@ type Dockerfile struct {
 	Instructions []*Instruction
 
 	lineStarts []int
+	// parsed is BuildKit's first parse of Source.
+	parsed *parser.Result
 	// args holds the global ARGs' defaults.
 	args argEnv
 	// buildKitEarly holds the warnings BuildKit's checks gave while parsing.
@@ -85,7 +87,28 @@ type Instruction struct {
 // ParseDockerfile parses src with BuildKit's parser (bkparser's copy), then with
 // instructions.Parse (the first pass alone is lenient), and builds the model.
 // Errors are *ParseError.
-func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
+func ParseDockerfile(name string, src []byte) (*Dockerfile, error) {
+	// BuildKit's parser, node for node, without the regular expression
+	// that made it half of layerlint's time.
+	return parseDockerfile(name, src, func() (*parser.Result, error) { return bkparser.Parse(bytes.NewReader(src)) })
+}
+
+// ParseDockerfileFrom is ParseDockerfile for a caller that has parsed src
+// with BuildKit's parser already (parser.Parse or internal/bkparser): res is
+// that parse, which must not change afterwards. A language server that
+// re-parses only the instructions an edit touched saves the linter a
+// parse of the whole file.
+func ParseDockerfileFrom(name string, src []byte, res *parser.Result) (*Dockerfile, error) {
+	return parseDockerfile(name, src, func() (*parser.Result, error) {
+		if res == nil || res.AST == nil {
+			return nil, errors.New("no parse given")
+		}
+		return res, nil
+	})
+}
+
+// parseDockerfile builds the model of src from BuildKit's first parse of it, which parse returns.
+func parseDockerfile(name string, src []byte, parse func() (*parser.Result, error)) (df *Dockerfile, err error) {
 	defer func() {
 		// The model is built from parser output we trust, but a Dockerfile
 		// must never crash the linter.
@@ -96,9 +119,7 @@ func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
 	if i := binaryAt(src); i >= 0 {
 		return nil, &ParseError{File: name, Message: fmt.Sprintf("not a Dockerfile: binary data at byte %d", i), Err: ErrBinary}
 	}
-	// BuildKit's parser, node for node, without the regular expression
-	// that made it half of layerlint's time.
-	res, err := bkparser.Parse(bytes.NewReader(src))
+	res, err := parse()
 	if err != nil {
 		pe := newParseError(name, err)
 		if strings.Contains(err.Error(), "file with no instructions") {
@@ -125,7 +146,7 @@ func ParseDockerfile(name string, src []byte) (df *Dockerfile, err error) {
 	if len(stages) == 0 {
 		return nil, &ParseError{File: name, Message: "no FROM instruction", Err: errors.New("no stages")}
 	}
-	df = &Dockerfile{Name: name, Source: src, Escape: byte(res.EscapeToken), lineStarts: lineStarts(src), buildKitEarly: early}
+	df = &Dockerfile{Name: name, Source: src, Escape: byte(res.EscapeToken), lineStarts: lineStarts(src), buildKitEarly: early, parsed: res}
 	if df.Escape == 0 {
 		df.Escape = '\\'
 	}

@@ -154,9 +154,11 @@ func LoadImageEvidence(ctx context.Context, ref string, df *Dockerfile, target s
 	if err != nil {
 		return nil, nil, wrap(err)
 	}
-	res, err := bkparser.Parse(bytes.NewReader(df.Source))
-	if err != nil {
-		return nil, nil, wrap(fmt.Errorf("parsing dockerfile: %w", err))
+	res := df.parsed
+	if res == nil { // a Dockerfile not made by ParseDockerfile
+		if res, err = bkparser.Parse(bytes.NewReader(df.Source)); err != nil {
+			return nil, nil, wrap(fmt.Errorf("parsing dockerfile: %w", err))
+		}
 	}
 	m, err := history.Measure(ctx, img)
 	if err != nil {
