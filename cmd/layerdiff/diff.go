@@ -1,15 +1,10 @@
 package main
 
 import (
-	"cmp"
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -149,43 +144,9 @@ func runDiff(cmd *cobra.Command, f diffFlags, refA, refB string) (int, error) {
 		perImage[i] = append(perImage[i], load.WithCredentials(c))
 	}
 
-	// Open both images first, each to the end, so that each failure (a missing image, a registry that wants
-	// credentials) is reported on its own line rather than cut short by the other's.
-	refs := [2]string{refA, refB}
-	var srcs [2]v1.Image
-	var errs [2]error
-	var wg sync.WaitGroup
-	for i, ref := range refs {
-		wg.Go(func() { srcs[i], errs[i] = loader.Source(ctx, ref, perImage[i]...) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs[0], errs[1]); err != nil {
-		return exitError, err
-	}
-	// Then read both at once: their layers share one pool of workers, and a layer they share is read once.
-	// When one fails the other stops; report the cause, not the cancellation.
-	readCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var imgs [2]*layerdiff.Image
-	for i, ref := range refs {
-		wg.Go(func() {
-			if imgs[i], errs[i] = loader.Read(readCtx, ref, srcs[i]); errs[i] != nil {
-				cancel()
-			}
-		})
-	}
-	wg.Wait()
+	imgs, err := readImages(ctx, loader, []string{refA, refB}, perImage[:]...)
 	bar.done()
-	var failed []error
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			failed = append(failed, err)
-		}
-	}
-	if len(failed) > 0 {
-		return exitError, errors.Join(failed...)
-	}
-	if err := cmp.Or(errs[0], errs[1]); err != nil {
+	if err != nil {
 		return exitError, err
 	}
 	rep, err := layerdiff.Diff(ctx, imgs[0], imgs[1], layerdiff.WithMtime(f.mtime))

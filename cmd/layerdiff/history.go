@@ -11,6 +11,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/spf13/cobra"
 
+	"github.com/layerlint/layerlint/internal/bkparser"
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/history"
 )
@@ -132,14 +133,14 @@ func runHistory(cmd *cobra.Command, f historyFlags, ref string, code *int) error
 	return renderHistoryText(cmd.OutOrStdout(), rep)
 }
 
-// readDockerfile parses the Dockerfile at name with BuildKit's parser.
+// readDockerfile parses the Dockerfile at name with BuildKit's parser (internal/bkparser's copy of it).
 func readDockerfile(name string) (*parser.Result, error) {
 	file, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("reading Dockerfile: %w", err)
 	}
 	defer file.Close()
-	df, err := parser.Parse(file)
+	df, err := bkparser.Parse(file)
 	if err != nil {
 		return nil, fmt.Errorf("parsing Dockerfile %s: %w", name, err)
 	}

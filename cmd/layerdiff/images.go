@@ -1,10 +1,14 @@
 package main
 
 import (
+	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
@@ -85,4 +89,50 @@ func printError(w io.Writer, err error) {
 	for _, line := range strings.Split(source.Redact(err.Error()), "\n") {
 		fmt.Fprintf(w, "layerdiff: %s\n", line)
 	}
+}
+
+// readImages opens the images named by refs (each with its own options from perImage, which may be
+// shorter), each to the end so that each failure (a missing image, a registry that wants credentials) is
+// reported on its own line rather than cut short by another's; then reads them at once: their layers share
+// one pool of workers, and a layer they share is read once. When one fails the others stop, and the causes
+// are reported, not the cancellations.
+func readImages(ctx context.Context, loader *load.Loader, refs []string, perImage ...[]load.Option) ([]*layerdiff.Image, error) {
+	srcs := make([]v1.Image, len(refs))
+	errs := make([]error, len(refs))
+	var wg sync.WaitGroup
+	for i, ref := range refs {
+		var opts []load.Option
+		if i < len(perImage) {
+			opts = perImage[i]
+		}
+		wg.Go(func() { srcs[i], errs[i] = loader.Source(ctx, ref, opts...) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	imgs := make([]*layerdiff.Image, len(refs))
+	for i, ref := range refs {
+		wg.Go(func() {
+			if imgs[i], errs[i] = loader.Read(readCtx, ref, srcs[i]); errs[i] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	var failed []error
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			failed = append(failed, err)
+		}
+	}
+	if len(failed) > 0 {
+		return nil, errors.Join(failed...)
+	}
+	if err := cmp.Or(errs...); err != nil {
+		return nil, err
+	}
+	return imgs, nil
 }

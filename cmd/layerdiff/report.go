@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,9 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/spf13/cobra"
 
@@ -21,7 +17,6 @@ import (
 	"github.com/layerlint/layerlint/layerdiff/cache"
 	"github.com/layerlint/layerlint/layerdiff/history"
 	"github.com/layerlint/layerlint/layerdiff/htmlreport"
-	"github.com/layerlint/layerlint/layerdiff/load"
 )
 
 type reportFlags struct {
@@ -188,46 +183,6 @@ func runReport(cmd *cobra.Command, f reportFlags, refs []string) error {
 		}
 		return page.WriteHTML(w)
 	})
-}
-
-// readImages opens the images named by refs, each to the end so that each failure is reported, then reads
-// them at once: their layers share one pool of workers, and a layer they share is read once.
-func readImages(ctx context.Context, loader *load.Loader, refs []string) ([]*layerdiff.Image, error) {
-	srcs := make([]v1.Image, len(refs))
-	errs := make([]error, len(refs))
-	var wg sync.WaitGroup
-	for i, ref := range refs {
-		wg.Go(func() { srcs[i], errs[i] = loader.Source(ctx, ref) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	readCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	imgs := make([]*layerdiff.Image, len(refs))
-	for i, ref := range refs {
-		wg.Go(func() {
-			if imgs[i], errs[i] = loader.Read(readCtx, ref, srcs[i]); errs[i] != nil {
-				cancel()
-			}
-		})
-	}
-	wg.Wait()
-	// When one fails the others stop: report the causes, not the cancellations.
-	var failed []error
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			failed = append(failed, err)
-		}
-	}
-	if len(failed) > 0 {
-		return nil, errors.Join(failed...)
-	}
-	if err := cmp.Or(errs...); err != nil {
-		return nil, err
-	}
-	return imgs, nil
 }
 
 // writeOutput writes to name through write: for "-" to stdout once complete, else to a temporary file beside
