@@ -78,13 +78,13 @@ type predictionMemo struct {
 }
 
 type predictionResult struct {
-	steps []cache.Step
+	steps []cache.Step // not the *cache.Prediction: it holds the image, which the memo must not keep alive
 	err   error
 }
 
 // predict fills Prediction once what is known of the previous build is settled: the image loaded, failed
 // to load (the prediction is then the one without an image, and a diagnostic says why), or none configured.
-func (s *Snapshot) predict(ctx context.Context, e env, key string) {
+func (s *Snapshot) predict(ctx context.Context, e env, key string, earlier *cache.Prediction) {
 	if e.context == nil {
 		return
 	}
@@ -107,7 +107,15 @@ func (s *Snapshot) predict(ctx context.Context, e env, key string) {
 	r, ok := e.memo.m[memoKey]
 	e.memo.mu.Unlock()
 	if !ok {
-		r.steps, r.err = predictSafely(ctx, s.logf, s.AST, e.context, prev)
+		var aligned *history.Alignment
+		if s.image != nil && s.image == prev {
+			aligned = s.Alignment
+		}
+		var p *cache.Prediction
+		p, r.err = predictSafely(ctx, s.logf, s.AST, e.context, prev, aligned, earlier)
+		if p != nil {
+			r.steps, s.predicted = p.Steps, p
+		}
 		e.memo.mu.Lock()
 		if len(e.memo.m) >= 64 {
 			clear(e.memo.m)
@@ -119,28 +127,31 @@ func (s *Snapshot) predict(ctx context.Context, e env, key string) {
 		s.PredictErr = r.err
 		return
 	}
-	s.Prediction = map[int]cache.Step{}
+	s.Prediction = make(map[int]cache.Step, len(r.steps))
 	for _, st := range r.steps {
 		s.Prediction[st.Line] = st
 	}
 }
 
-func predictSafely(ctx context.Context, logf func(string, ...any), ast *parser.Result, bc *cache.BuildContext, prev *loadedImage) (steps []cache.Step, err error) {
+func predictSafely(ctx context.Context, logf func(string, ...any), ast *parser.Result, bc *cache.BuildContext, prev *loadedImage, aligned *history.Alignment, earlier *cache.Prediction) (p *cache.Prediction, err error) {
 	defer func() {
-		if p := recover(); p != nil {
-			steps, err = nil, recovered(logf, "predicting the build cache", p)
+		if r := recover(); r != nil {
+			p, err = nil, recovered(logf, "predicting the build cache", r)
 		}
 	}()
-	var p *cache.Prediction
+	opts := []cache.Option{cache.WithKept(earlier)}
+	if aligned != nil {
+		opts = append(opts, cache.WithAlignment(aligned))
+	}
 	if prev != nil {
-		p, err = cache.Predict(ctx, ast, bc, prev.img)
+		p, err = cache.Predict(ctx, ast, bc, prev.img, opts...)
 	} else {
-		p, err = cache.Predict(ctx, ast, bc, nil)
+		p, err = cache.Predict(ctx, ast, bc, nil, opts...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("predicting the build cache: %w", err)
 	}
-	return p.Steps, nil
+	return p, nil
 }
 
 // evidence gives the rules the measured layers of the instructions the image holds (and of its base). The

@@ -85,7 +85,7 @@ func (s *server) snapshot(uri protocol.DocumentURI) *Snapshot {
 			e.found, e.fallback = found, s.images.get(found.ref)
 		}
 	}
-	snap := buildSnapshot(s.ctx, uri, path, version, text, gen, e, prev)
+	snap := buildSnapshot(s.ctx, uri, path, version, text, gen, e, prev, good)
 	snap.Edited = edited
 	carryForward(snap, good)
 	s.mu.Lock()
@@ -94,6 +94,7 @@ func (s *server) snapshot(uri protocol.DocumentURI) *Snapshot {
 		if snap.AST != nil {
 			d.parsed = parsed{text: text, res: snap.AST}
 		}
+		d.lint = snap.lintParsed
 	}
 	if s.docs[uri] == d && d.version == version && d.text == text {
 		d.snap = snap

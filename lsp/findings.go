@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
 	"github.com/layerlint/layerlint/lint"
 )
 
@@ -18,8 +20,8 @@ type lintRun struct {
 	err      error
 }
 
-// lintParsed is the linter's parse of one text, done once: the server starts it beside the snapshot of the
-// same version, on the other core, since it takes the longer of the two.
+// lintParsed is the linter's parse of one text, done once, from the snapshot's parse of the text when it
+// has one (see useParse).
 type lintParsed struct {
 	once sync.Once
 	name string
@@ -28,10 +30,24 @@ type lintParsed struct {
 	df   *lint.Dockerfile
 	perr *lint.ParseError
 	err  error
+
+	mu      sync.Mutex
+	started bool
+	res     *parser.Result // BuildKit's parse of text, the snapshot's
 }
 
 func newLintParsed(name, text string, logf func(string, ...any)) *lintParsed {
 	return &lintParsed{name: name, text: text, logf: logf}
+}
+
+// useParse gives the linter the snapshot's parse of the text, res, if it has not begun: it then builds its
+// model from it instead of parsing the whole text again (the snapshot re-parses only what an edit changed).
+func (p *lintParsed) useParse(res *parser.Result) {
+	p.mu.Lock()
+	if !p.started {
+		p.res = res
+	}
+	p.mu.Unlock()
 }
 
 // get parses, the first time.
@@ -42,7 +58,18 @@ func (p *lintParsed) get() (*lint.Dockerfile, *lint.ParseError, error) {
 				p.df, p.perr, p.err = nil, nil, recovered(p.logf, "linting "+p.name, r)
 			}
 		}()
-		df, err := lint.ParseDockerfile(p.name, []byte(p.text))
+		p.mu.Lock()
+		p.started = true
+		res := p.res
+		p.res = nil
+		p.mu.Unlock()
+		var df *lint.Dockerfile
+		var err error
+		if res != nil {
+			df, err = lint.ParseDockerfileFrom(p.name, []byte(p.text), res)
+		} else {
+			df, err = lint.ParseDockerfile(p.name, []byte(p.text))
+		}
 		if err != nil {
 			if !errors.As(err, &p.perr) {
 				p.err = err

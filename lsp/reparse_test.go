@@ -50,14 +50,14 @@ func dumpNode(n *parser.Node) string {
 	return b.String()
 }
 
-// checkReparse compares reparse with a parse of the whole new text.
+// checkReparse compares reparse with BuildKit's own parse of the whole new text.
 func checkReparse(t *testing.T, old, text string) (spliced bool) {
 	t.Helper()
 	prev, err := parseText(old)
 	if err != nil {
 		return false
 	}
-	want, wantErr := parseText(text)
+	want, wantErr := parser.Parse(strings.NewReader(text))
 	got, gotErr := reparse(parsed{text: old, res: prev}, text)
 	if (wantErr == nil) != (gotErr == nil) {
 		t.Fatalf("reparse error %v, parse error %v\nold %q\nnew %q", gotErr, wantErr, old, text)

@@ -29,10 +29,11 @@ type document struct {
 	found    *foundImage
 	foundGen int
 	finding  bool
-	// lint is the linter's parse of a recent text, begun before the snapshot is built.
-	lint *lintParsed
 	// published reports that diagnostics of some version went out.
 	published bool
+	// lint is the linter's parse of the latest snapshot's text: a snapshot of the same text in a new
+	// environment takes it over.
+	lint *lintParsed
 	good      *Snapshot   // the latest snapshot that had a cache prediction of its own
 	timer     *time.Timer // pending diagnostics
 }
@@ -205,15 +206,7 @@ func (s *server) scheduleDiagnosticsLocked(d *document, delay time.Duration) {
 		if s.ctx.Err() != nil {
 			return
 		}
-		// The linter's parse of this version starts now, on the other core, beside the snapshot.
-		s.mu.Lock()
-		lp := d.lint
-		if lp == nil || lp.text != d.text {
-			lp = newLintParsed(lintName(d.path, uri), d.text, s.logger.Printf)
-			d.lint = lp
-		}
-		s.mu.Unlock()
-		go lp.get()
+		// The linter builds its model from the snapshot's parse, which re-parses only what changed.
 		snap := s.snapshot(uri)
 		if snap == nil || snap.Version != version {
 			return // closed or changed: a newer publication is pending

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
-	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/zeebo/xxh3"
@@ -65,6 +64,7 @@ type Snapshot struct {
 	// failed, no build context).
 	Prediction map[int]cache.Step
 	PredictErr error
+	predicted  *cache.Prediction // Prediction as cache.Predict made it: the next version's takes steps over
 	// Carried reports that Prediction (and Steps, when aligned) come from an earlier version, for the
 	// instructions above an edit that does not parse yet (see carryForward).
 	Carried bool
@@ -106,14 +106,14 @@ type env struct {
 	finding    bool        // it is being looked for
 	fallback   imageState  // the found image, when the configured one cannot be read
 	sizes      *contextSizes
-	lintParsed *lintParsed // the linter's parse of the text, when begun already
+	lintParsed *lintParsed // the linter's parse of the text, when a snapshot of the same text has one
 	memo       *predictionMemo
 	logf       func(string, ...any) // the server's log, for panics
 }
 
 // buildSnapshot parses text (re-parsing what changed since prev, the parse of an earlier version) and
 // aligns it with the image and the build context of e.
-func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, version int32, text string, gen int, e env, prev parsed) *Snapshot {
+func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, version int32, text string, gen int, e env, prev parsed, earlier *Snapshot) *Snapshot {
 	s := &Snapshot{
 		URI: uri, Path: path, Version: version, Text: text, lines: newLines(text), gen: gen,
 		Settings: e.settings, Config: e.config, ConfigFile: e.configFile, ConfigErr: e.configErr,
@@ -131,19 +131,19 @@ func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, v
 	if s.AST == nil {
 		return s
 	}
+	s.lintParsed.useParse(s.AST)
 	s.Instructions = instructionsOf(s.AST)
 	key := instructionsKey(s.lines, s.Instructions)
-	// Alignment and prediction are independent and each takes milliseconds on a long file: on two cores.
-	var wg sync.WaitGroup
+	// The prediction takes the alignment over, and the steps of the earlier version's prediction whose
+	// inputs did not change (the instructions above an edit).
 	if li := e.image.image; li != nil && !e.image.loading {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.align(li, key)
-		}()
+		s.align(li, key)
 	}
-	s.predict(ctx, e, key)
-	wg.Wait()
+	var kept *cache.Prediction
+	if earlier != nil {
+		kept = earlier.predicted
+	}
+	s.predict(ctx, e, key, kept)
 	return s
 }
 
