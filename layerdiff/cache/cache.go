@@ -40,6 +40,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
+	"github.com/layerlint/layerlint/internal/instrmemo"
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/history"
 )
@@ -81,6 +82,7 @@ type options struct {
 	buildArgs map[string]string
 	target    string
 	aligned   *history.Alignment
+	instrs    *instrmemo.Memo
 	earlier   *Prediction
 }
 
@@ -95,6 +97,10 @@ func WithTarget(stage string) Option { return func(o *options) { o.target = stag
 // and build arguments (measured or not). A caller that has it saves aligning twice.
 func WithAlignment(a *history.Alignment) Option { return func(o *options) { o.aligned = a } }
 
+// WithInstructionMemo takes the typed instructions from m instead of parsing every node again: a caller that
+// predicts version after version of one Dockerfile (the language server) keeps one.
+func WithInstructionMemo(m *instrmemo.Memo) Option { return func(o *options) { o.instrs = m } }
+
 // Predict predicts, for every instruction of df, whether building it in bc would reuse the layer of prev, the
 // image the previous build of the same Dockerfile produced. prev may be nil: then every step rebuilds, and
 // COPY and ADD still list the context paths they send. Only the target stage is in prev; instructions of
@@ -107,7 +113,7 @@ func Predict(ctx context.Context, df *parser.Result, bc *BuildContext, prev *lay
 	if df == nil || df.AST == nil {
 		return nil, fmt.Errorf("predicting cache: no Dockerfile")
 	}
-	stages, meta, err := splitStages(df, o.buildArgs)
+	stages, meta, err := splitStages(df, o.buildArgs, o.instrs)
 	if err != nil {
 		return nil, err
 	}
@@ -152,11 +158,11 @@ func newStep(in instruction, cached bool, reason string) Step {
 
 // splitStages parses every instruction and groups them by stage (each group starts with its FROM); global
 // ARGs give the meta argument values (build args override defaults).
-func splitStages(df *parser.Result, buildArgs map[string]string) ([][]instruction, map[string]string, error) {
+func splitStages(df *parser.Result, buildArgs map[string]string, memo *instrmemo.Memo) ([][]instruction, map[string]string, error) {
 	meta := map[string]string{}
 	var stages [][]instruction
 	for _, n := range df.AST.Children {
-		cmd, err := instructions.ParseInstruction(n)
+		cmd, err := memo.Instruction(n)
 		if err != nil {
 			return nil, nil, fmt.Errorf("parsing Dockerfile: %w", err)
 		}

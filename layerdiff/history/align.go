@@ -26,6 +26,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
+	"github.com/layerlint/layerlint/internal/instrmemo"
 	"github.com/layerlint/layerlint/layerdiff"
 )
 
@@ -89,7 +90,13 @@ type options struct {
 	base      *v1.ConfigFile
 	noMeasure bool
 	measured  *Measurements
+	matches   *Matches
+	instrs    *instrmemo.Memo
 }
+
+// WithInstructionMemo takes the typed instructions from m instead of parsing every node again: a caller that
+// aligns version after version of one Dockerfile (the language server) keeps one.
+func WithInstructionMemo(m *instrmemo.Memo) Option { return func(o *options) { o.instrs = m } }
 
 // WithoutMeasure skips measuring the layers: the steps keep zero sizes and counts. For callers that need
 // only the alignment, such as cache prediction.
@@ -155,7 +162,7 @@ func Align(img *layerdiff.Image, df *parser.Result, opts ...Option) ([]Step, err
 }
 
 // historySteps makes one step per history entry and gives each non-empty one its layer.
-func historySteps(img *layerdiff.Image) ([]Step, error) {
+func historySteps(img *layerdiff.Image, m *Matches) ([]Step, error) {
 	var hist []v1.History
 	if img.Config != nil {
 		hist = img.Config.History
@@ -169,10 +176,11 @@ func historySteps(img *layerdiff.Image) ([]Step, error) {
 		return steps, nil
 	}
 	steps := make([]Step, len(hist))
+	cbs := m.parsedEntries(img, hist)
 	k := 0
 	for i, h := range hist {
 		s := Step{Stage: -1, History: i, CreatedBy: h.CreatedBy, Empty: h.EmptyLayer, Layer: -1}
-		s.Command = parseEntry(h).Command
+		s.Command = cbs[i].Command
 		if !h.EmptyLayer {
 			if k >= len(img.Layers) {
 				return nil, fmt.Errorf("%s: history records more layers than the image's %d", img.Name, len(img.Layers))
@@ -200,8 +208,8 @@ type chain struct {
 
 // stageChain returns the instructions that build the target stage (the last one when target is ""): its
 // own, after those of the stages it is built FROM.
-func stageChain(df *parser.Result, target string, buildArgs map[string]string) (*chain, error) {
-	stages, metaArgs, err := instructions.Parse(df.AST, nil)
+func stageChain(df *parser.Result, target string, buildArgs map[string]string, memo *instrmemo.Memo) (*chain, error) {
+	stages, metaArgs, err := memo.Parse(df.AST)
 	if err != nil {
 		return nil, fmt.Errorf("parsing dockerfile: %w", err)
 	}

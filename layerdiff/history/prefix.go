@@ -95,7 +95,7 @@ func AlignPrefix(img *layerdiff.Image, df *parser.Result, opts ...Option) (*Alig
 	for _, opt := range opts {
 		opt(&o)
 	}
-	steps, err := historySteps(img)
+	steps, err := historySteps(img, o.matches)
 	if err != nil {
 		return nil, err
 	}
@@ -105,11 +105,11 @@ func AlignPrefix(img *layerdiff.Image, df *parser.Result, opts ...Option) (*Alig
 	}
 	a := &Alignment{Steps: steps, Builder: DetectBuilder(hist), Start: len(steps)}
 	if df != nil {
-		c, err := stageChain(df, o.target, o.buildArgs)
+		c, err := stageChain(df, o.target, o.buildArgs, o.instrs)
 		if err != nil {
 			return nil, err
 		}
-		a = alignChain(img, steps, hist, c, &o)
+		a = alignChain(img, df, steps, hist, c, &o)
 	}
 	if !o.noMeasure {
 		if err := measure(img, a.Steps, o.measured); err != nil {
@@ -125,16 +125,32 @@ type aligner struct {
 	cbs     []CreatedBy
 	ins     []instr
 	builder Builder
+	// img, memo and texts remember the comparisons of instructions with entries (WithMatches).
+	img   *layerdiff.Image
+	memo  *Matches
+	texts [][16]byte
+}
+
+// matches reports whether instruction i matches entry j.
+func (al *aligner) matches(i, j int) bool {
+	compare := func() bool {
+		ok, _ := matchInstruction(al.ins[i].cmd, al.cbs[j])
+		return ok
+	}
+	if al.memo == nil {
+		return compare()
+	}
+	return al.memo.verdict(al.img, al.texts[i], j, compare)
 }
 
 // pair is an instruction and the history entry it matched, -1 for an instruction the builder wrote no entry
 // for.
 type pair struct{ i, j int }
 
-func alignChain(img *layerdiff.Image, steps []Step, hist []v1.History, c *chain, o *options) *Alignment {
-	al := &aligner{hist: hist, ins: c.instrs, builder: DetectBuilder(hist), cbs: make([]CreatedBy, len(hist))}
-	for i, h := range hist {
-		al.cbs[i] = parseEntry(h)
+func alignChain(img *layerdiff.Image, df *parser.Result, steps []Step, hist []v1.History, c *chain, o *options) *Alignment {
+	al := &aligner{hist: hist, ins: c.instrs, builder: DetectBuilder(hist), cbs: o.matches.parsedEntries(img, hist), img: img, memo: o.matches}
+	if al.memo != nil {
+		al.texts = instructionTexts(df, c)
 	}
 	a := &Alignment{Builder: al.builder, Instructions: len(c.instrs)}
 	if len(hist) == 0 {
@@ -229,12 +245,12 @@ func (al *aligner) rebuildReason(i, j int, diverged *MismatchError, c *chain) st
 	// An instruction inserted here leaves the entry to the next one; a step removed above leaves the next
 	// entry to this one.
 	if i+1 < len(al.ins) {
-		if ok, _ := matchInstruction(al.ins[i+1].cmd, al.cbs[j]); ok {
+		if al.matches(i+1, j) {
 			return "new instruction"
 		}
 	}
 	if j+1 < len(al.hist) {
-		if ok, _ := matchInstruction(al.ins[i].cmd, al.cbs[j+1]); ok {
+		if al.matches(i, j+1) {
 			return "a step above was removed"
 		}
 	}
@@ -259,7 +275,7 @@ func (al *aligner) prefixFrom(o int) (pairs []pair, i, j int) {
 	i, j = 0, o
 	for i < len(al.ins) {
 		if j < len(al.hist) {
-			if ok, _ := matchInstruction(al.ins[i].cmd, al.cbs[j]); ok {
+			if al.matches(i, j) {
 				pairs = append(pairs, pair{i, j})
 				i, j = i+1, j+1
 				continue
@@ -281,7 +297,7 @@ func (al *aligner) tail() []pair {
 	i, j := len(al.ins)-1, len(al.hist)-1
 	for i >= 0 {
 		if j >= 0 {
-			if ok, _ := matchInstruction(al.ins[i].cmd, al.cbs[j]); ok {
+			if al.matches(i, j) {
 				pairs = append(pairs, pair{i, j})
 				i, j = i-1, j-1
 				continue

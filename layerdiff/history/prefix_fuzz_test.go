@@ -1,11 +1,16 @@
 package history
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/layerlint/layerlint/internal/instrmemo"
+	"github.com/layerlint/layerlint/layerdiff"
 )
 
 // FuzzAlignPrefix aligns arbitrary Dockerfiles with arbitrary histories (one created_by a line; "~" before
@@ -39,10 +44,12 @@ func FuzzAlignPrefix(f *testing.F) {
 			h.CreatedBy = l
 			hist = append(hist, h)
 		}
-		a, err := AlignPrefix(literalImage(hist...), df)
+		img := literalImage(hist...)
+		a, err := AlignPrefix(img, df)
 		if err != nil {
 			return // a Dockerfile that instructions.Parse rejects
 		}
+		sameWithMemos(t, img, dockerfile)
 		next, lines := 0, map[int]bool{}
 		for _, s := range a.Steps {
 			if s.History >= 0 {
@@ -68,4 +75,27 @@ func FuzzAlignPrefix(f *testing.F) {
 			_ = a.Diverged.Error()
 		}
 	})
+}
+
+// sameWithMemos aligns versions of dockerfile as typing makes them, remembering comparisons and parsed
+// instructions (WithMatches, WithInstructionMemo) as the language server does: each alignment must equal
+// one made from scratch.
+func sameWithMemos(t *testing.T, img *layerdiff.Image, dockerfile string) {
+	t.Helper()
+	m, im := NewMatches(), instrmemo.New(4)
+	versions := []string{dockerfile, strings.Replace(dockerfile, "a", "ab", 1), dockerfile + "\nRUN x\n", dockerfile}
+	for i, v := range versions {
+		df, err := parser.Parse(strings.NewReader(v))
+		if err != nil {
+			continue
+		}
+		want, werr := AlignPrefix(img, df, WithoutMeasure())
+		got, gerr := AlignPrefix(img, df, WithoutMeasure(), WithMatches(m), WithInstructionMemo(im))
+		if fmt.Sprint(werr) != fmt.Sprint(gerr) {
+			t.Fatalf("version %d: error %v with memos, %v without", i, gerr, werr)
+		}
+		if werr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("version %d: with memos\n%+v\nwithout\n%+v", i, got, want)
+		}
+	}
 }
