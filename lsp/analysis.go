@@ -8,6 +8,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
+	"github.com/layerlint/layerlint/internal/instrmemo"
 	"github.com/layerlint/layerlint/layerdiff/cache"
 	"github.com/layerlint/layerlint/layerdiff/history"
 	"github.com/layerlint/layerlint/lint"
@@ -25,12 +26,12 @@ type alignment struct {
 // align lines the image's history up with the instructions down to the first one that differs (see
 // history.AlignPrefix), once per image and instruction text. The instructions above it get their steps;
 // those from it on get the reason they will rebuild, and no size: the image has no layer of theirs.
-func (s *Snapshot) align(li *loadedImage, key string) {
+func (s *Snapshot) align(li *loadedImage, key string, instrs *instrmemo.Memo) {
 	li.memoMu.Lock()
 	a, ok := li.align[key]
 	li.memoMu.Unlock()
 	if !ok {
-		a.a, a.err = alignSafely(s.logf, li, s.AST)
+		a.a, a.err = alignSafely(s.logf, li, s.AST, instrs)
 		li.memoMu.Lock()
 		if len(li.align) >= 32 {
 			clear(li.align)
@@ -61,20 +62,22 @@ func (s *Snapshot) align(li *loadedImage, key string) {
 	}
 }
 
-func alignSafely(logf func(string, ...any), li *loadedImage, ast *parser.Result) (a *history.Alignment, err error) {
+func alignSafely(logf func(string, ...any), li *loadedImage, ast *parser.Result, instrs *instrmemo.Memo) (a *history.Alignment, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			a, err = nil, recovered(logf, "aligning "+li.ref+" with the Dockerfile", p)
 		}
 	}()
-	return history.AlignPrefix(li.img, ast, history.WithMeasurements(li.measured))
+	return history.AlignPrefix(li.img, ast, history.WithMeasurements(li.measured), history.WithMatches(li.matches), history.WithInstructionMemo(instrs))
 }
 
 // predictionMemo keeps recent predictions: a prediction depends only on the instructions, the build
-// context's generation and the image.
+// context's generation and the image. instrs keeps the typed instructions alignment and prediction make of
+// the parse: on a keystroke, only the instruction typed into is new.
 type predictionMemo struct {
-	mu sync.Mutex
-	m  map[string]predictionResult
+	mu     sync.Mutex
+	m      map[string]predictionResult
+	instrs *instrmemo.Memo
 }
 
 type predictionResult struct {
@@ -112,7 +115,7 @@ func (s *Snapshot) predict(ctx context.Context, e env, key string, earlier *cach
 			aligned = s.Alignment
 		}
 		var p *cache.Prediction
-		p, r.err = predictSafely(ctx, s.logf, s.AST, e.context, prev, aligned, earlier)
+		p, r.err = predictSafely(ctx, s.logf, s.AST, e.context, prev, aligned, earlier, e.memo.instrs)
 		if p != nil {
 			r.steps, s.predicted = p.Steps, p
 		}
@@ -133,13 +136,13 @@ func (s *Snapshot) predict(ctx context.Context, e env, key string, earlier *cach
 	}
 }
 
-func predictSafely(ctx context.Context, logf func(string, ...any), ast *parser.Result, bc *cache.BuildContext, prev *loadedImage, aligned *history.Alignment, earlier *cache.Prediction) (p *cache.Prediction, err error) {
+func predictSafely(ctx context.Context, logf func(string, ...any), ast *parser.Result, bc *cache.BuildContext, prev *loadedImage, aligned *history.Alignment, earlier *cache.Prediction, instrs *instrmemo.Memo) (p *cache.Prediction, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p, err = nil, recovered(logf, "predicting the build cache", r)
 		}
 	}()
-	opts := []cache.Option{cache.WithKept(earlier)}
+	opts := []cache.Option{cache.WithKept(earlier), cache.WithInstructionMemo(instrs)}
 	if aligned != nil {
 		opts = append(opts, cache.WithAlignment(aligned))
 	}

@@ -15,7 +15,7 @@ func (s *server) inlayHint(ctx context.Context, params json.RawMessage) (any, er
 	if err := decode(params, &p); err != nil {
 		return nil, err
 	}
-	return InlayHints(s.snapshot(p.TextDocument.URI), p.Range), nil
+	return hintList(InlayHints(s.snapshot(p.TextDocument.URI), p.Range)), nil
 }
 
 // inlayHintResolve returns the hint as it is: hints are sent complete.

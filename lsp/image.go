@@ -27,6 +27,9 @@ type loadedImage struct {
 	// measured holds what history measures of the image, once per load: per-layer sizes and changes, and
 	// the wasted files hover lists.
 	measured *history.Measurements
+	// matches remembers which instructions match which of its history entries, by their text: an edit
+	// compares only the instructions it changed.
+	matches *history.Matches
 
 	memoMu sync.Mutex
 	align  map[string]alignment // by instructionsKey
@@ -205,7 +208,7 @@ func readImage(ctx context.Context, logf func(string, ...any), r *layerdiff.Read
 	if err != nil {
 		return nil, fmt.Errorf("reading image %s: %w", ref, err)
 	}
-	li = &loadedImage{ref: ref, img: img, measured: m, align: map[string]alignment{}}
+	li = &loadedImage{ref: ref, img: img, measured: m, matches: history.NewMatches(), align: map[string]alignment{}}
 	if src := img.Source(); src != nil {
 		if h, err := src.ConfigName(); err == nil {
 			li.configID = h.String()

@@ -20,6 +20,7 @@ import (
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
+	"github.com/layerlint/layerlint/internal/instrmemo"
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/source"
 )
@@ -133,7 +134,7 @@ func newServer(ctx context.Context, conn jsonrpc2.Conn, opts Options) *server {
 		configs:  map[string]configResult{},
 		contexts: map[string]*contextEntry{},
 		shown:    map[string]bool{},
-		memo:     &predictionMemo{m: map[string]predictionResult{}},
+		memo:     &predictionMemo{m: map[string]predictionResult{}, instrs: instrmemo.New(0)},
 	}
 	var ropts []layerdiff.Option
 	if opts.ListingStoreDir != "" {

@@ -33,9 +33,9 @@ type document struct {
 	published bool
 	// lint is the linter's parse of the latest snapshot's text: a snapshot of the same text in a new
 	// environment takes it over.
-	lint *lintParsed
-	good      *Snapshot   // the latest snapshot that had a cache prediction of its own
-	timer     *time.Timer // pending diagnostics
+	lint  *lintParsed
+	good  *Snapshot   // the latest snapshot that had a cache prediction of its own
+	timer *time.Timer // pending diagnostics
 }
 
 // textChange is a content change with an optional range (go.lsp.dev/protocol's range is not optional).

@@ -137,7 +137,7 @@ func buildSnapshot(ctx context.Context, uri protocol.DocumentURI, path string, v
 	// The prediction takes the alignment over, and the steps of the earlier version's prediction whose
 	// inputs did not change (the instructions above an edit).
 	if li := e.image.image; li != nil && !e.image.loading {
-		s.align(li, key)
+		s.align(li, key, e.memo.instrs)
 	}
 	var kept *cache.Prediction
 	if earlier != nil {

@@ -217,11 +217,33 @@ func (s *stream) Write(ctx context.Context, msg jsonrpc2.Message) (int64, error)
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	data, err := json.Marshal(msg)
+	data, err := encodeMessage(msg)
 	if err != nil {
 		return 0, fmt.Errorf("encoding a message: %w", err)
 	}
 	return int64(len(data)), s.writeFrame(data)
+}
+
+// encodeMessage encodes a message. A successful response is put together from its result, which jsonrpc2
+// has encoded already: encoding the response whole would compact the result again, and an inlay-hint
+// answer of a long file is a quarter of a megabyte.
+func encodeMessage(msg jsonrpc2.Message) ([]byte, error) {
+	r, ok := msg.(*jsonrpc2.Response)
+	if !ok || r.Err() != nil || len(r.Result()) == 0 {
+		return json.Marshal(msg)
+	}
+	id := r.ID()
+	idJSON, err := id.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	result := r.Result()
+	data := make([]byte, 0, len(result)+len(idJSON)+40)
+	data = append(data, `{"jsonrpc":"2.0","result":`...)
+	data = append(data, result...)
+	data = append(data, `,"id":`...)
+	data = append(data, idJSON...)
+	return append(data, '}'), nil
 }
 
 func (s *stream) writeFrame(data []byte) error {
