@@ -116,53 +116,63 @@ func (m *Memo) Parse(ast *parser.Node) (stages []instructions.Stage, metaArgs []
 }
 
 // nodeKey hashes everything ParseInstruction reads of n: its word chain, children, flags, attributes,
-// heredocs, original text, comments and lines (they become the instruction's Location).
+// heredocs, original text, comments and lines (they become the instruction's Location). The fields are
+// written length-prefixed into one buffer, hashed at once: a streaming hasher is a kilobyte of state, and a
+// long Dockerfile has thousands of nodes per keystroke.
 func nodeKey(n *parser.Node) key {
-	h := xxh3.New()
-	hashChain(h, n)
-	return key(h.Sum128().Bytes())
+	bp := bufs.Get().(*[]byte)
+	b := appendChain((*bp)[:0], n)
+	k := key(xxh3.Hash128(b).Bytes())
+	*bp = b
+	bufs.Put(bp)
+	return k
 }
 
-func hashChain(h *xxh3.Hasher, n *parser.Node) {
-	var b [8]byte
-	num := func(v int) {
-		binary.LittleEndian.PutUint64(b[:], uint64(v))
-		h.Write(b[:])
-	}
-	str := func(s string) {
-		num(len(s))
-		h.WriteString(s)
-	}
+var bufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+func appendNum(b []byte, v int) []byte { return binary.LittleEndian.AppendUint64(b, uint64(v)) }
+
+func appendStr(b []byte, s string) []byte { return append(appendNum(b, len(s)), s...) }
+
+func appendChain(b []byte, n *parser.Node) []byte {
 	for ; n != nil; n = n.Next {
-		num(-1) // a node starts
-		num(n.StartLine)
-		num(n.EndLine)
-		str(n.Original)
-		str(n.Value)
-		num(len(n.Flags))
+		b = appendNum(b, -1) // a node starts
+		b = appendNum(b, n.StartLine)
+		b = appendNum(b, n.EndLine)
+		b = appendStr(b, n.Original)
+		b = appendStr(b, n.Value)
+		b = appendNum(b, len(n.Flags))
 		for _, f := range n.Flags {
-			str(f)
+			b = appendStr(b, f)
 		}
-		num(len(n.PrevComment))
+		b = appendNum(b, len(n.PrevComment))
 		for _, c := range n.PrevComment {
-			str(c)
+			b = appendStr(b, c)
 		}
-		num(len(n.Attributes))
-		for _, k := range slices.Sorted(maps.Keys(n.Attributes)) {
-			str(k)
-			num(boolInt(n.Attributes[k]))
+		b = appendNum(b, len(n.Attributes))
+		switch len(n.Attributes) {
+		case 0:
+		case 1:
+			for k, v := range n.Attributes {
+				b = appendNum(appendStr(b, k), boolInt(v))
+			}
+		default:
+			for _, k := range slices.Sorted(maps.Keys(n.Attributes)) {
+				b = appendNum(appendStr(b, k), boolInt(n.Attributes[k]))
+			}
 		}
-		num(len(n.Heredocs))
+		b = appendNum(b, len(n.Heredocs))
 		for _, d := range n.Heredocs {
-			str(d.Name)
-			str(d.Content)
-			num(boolInt(d.Expand)<<1 | boolInt(d.Chomp))
+			b = appendStr(b, d.Name)
+			b = appendStr(b, d.Content)
+			b = appendNum(b, boolInt(d.Expand)<<1|boolInt(d.Chomp))
 		}
-		num(len(n.Children))
+		b = appendNum(b, len(n.Children))
 		for _, c := range n.Children {
-			hashChain(h, c)
+			b = appendChain(b, c)
 		}
 	}
+	return b
 }
 
 func boolInt(b bool) int {

@@ -159,3 +159,44 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// longAST is the parse of a 3,000-instruction Dockerfile of two-line RUNs.
+func longAST(b *testing.B) *parser.Node {
+	var sb strings.Builder
+	sb.WriteString("FROM alpine\n")
+	for i := range 3000 {
+		fmt.Fprintf(&sb, "RUN echo %d >> /log && \\\n  touch /f%d\n", i, i)
+	}
+	res, err := parser.Parse(strings.NewReader(sb.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res.AST
+}
+
+// BenchmarkParseRemembered is a keystroke's instruction parsing in a 3,000-instruction Dockerfile, the
+// instructions remembered. BenchmarkParseBuildKit is the same parse without the memo: instructions.Parse.
+func BenchmarkParseRemembered(b *testing.B) {
+	ast, m := longAST(b), New(0)
+	if _, _, err := m.Parse(ast); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, _, err := m.Parse(ast); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseBuildKit(b *testing.B) {
+	ast := longAST(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, _, err := instructions.Parse(ast, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
