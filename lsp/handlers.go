@@ -15,7 +15,11 @@ func (s *server) inlayHint(ctx context.Context, params json.RawMessage) (any, er
 	if err := decode(params, &p); err != nil {
 		return nil, err
 	}
-	return hintList(InlayHints(s.snapshot(p.TextDocument.URI), p.Range)), nil
+	data, err := hintList(InlayHints(s.snapshot(p.TextDocument.URI), p.Range)).MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return encodedResult(data), nil
 }
 
 // inlayHintResolve returns the hint as it is: hints are sent complete.

@@ -65,8 +65,10 @@ func ServeStreams(ctx context.Context, r io.Reader, w io.Writer, closer io.Close
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	conn := jsonrpc2.NewConn(newStream(r, w, closer, opts.Logger, opts.FrameTimeout))
+	st := newStream(r, w, closer, opts.Logger, opts.FrameTimeout)
+	conn := jsonrpc2.NewConn(st)
 	s := newServer(ctx, conn, opts)
+	s.out = st
 	conn.Go(ctx, s.handle)
 	select {
 	case <-conn.Done():
@@ -123,6 +125,7 @@ type server struct {
 	images     *images
 	discovery  *discovery
 	memo       *predictionMemo
+	out        resultWriter // nil: every result goes through jsonrpc2's replier
 }
 
 func newServer(ctx context.Context, conn jsonrpc2.Conn, opts Options) *server {
@@ -191,8 +194,27 @@ func (s *server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 		return nil
 	}
 	result, err := s.call(ctx, req.Method(), req.Params())
+	if enc, ok := result.(encodedResult); ok && err == nil && s.out != nil {
+		replied = true
+		if werr := s.out.WriteResult(ctx, req.(*jsonrpc2.Call).ID(), enc); werr != nil {
+			s.logger.Printf("replying to %s: %v", req.Method(), werr)
+		}
+		return nil
+	}
 	answer(result, err)
 	return nil
+}
+
+// encodedResult is a result a handler has encoded itself, as valid JSON: the server writes it as it is,
+// through resultWriter, when it has one, and jsonrpc2 encodes it (MarshalJSON) otherwise.
+type encodedResult []byte
+
+// MarshalJSON implements json.Marshaler.
+func (r encodedResult) MarshalJSON() ([]byte, error) { return r, nil }
+
+// resultWriter sends a response whose result is encoded already: the server's stream.
+type resultWriter interface {
+	WriteResult(ctx context.Context, id jsonrpc2.ID, result []byte) error
 }
 
 // call answers a request.

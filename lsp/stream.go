@@ -224,20 +224,36 @@ func (s *stream) Write(ctx context.Context, msg jsonrpc2.Message) (int64, error)
 	return int64(len(data)), s.writeFrame(data)
 }
 
+// WriteResult sends a successful response whose result is encoded already (encodedResult). jsonrpc2's
+// replier would encode it again, validating and compacting a quarter of a megabyte for a long file's inlay
+// hints.
+func (s *stream) WriteResult(ctx context.Context, id jsonrpc2.ID, result []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	data, err := encodeResponse(id, result)
+	if err != nil {
+		return fmt.Errorf("encoding a response: %w", err)
+	}
+	return s.writeFrame(data)
+}
+
 // encodeMessage encodes a message. A successful response is put together from its result, which jsonrpc2
-// has encoded already: encoding the response whole would compact the result again, and an inlay-hint
-// answer of a long file is a quarter of a megabyte.
+// has encoded already: encoding the response whole would compact the result again.
 func encodeMessage(msg jsonrpc2.Message) ([]byte, error) {
 	r, ok := msg.(*jsonrpc2.Response)
 	if !ok || r.Err() != nil || len(r.Result()) == 0 {
 		return json.Marshal(msg)
 	}
-	id := r.ID()
+	return encodeResponse(r.ID(), r.Result())
+}
+
+// encodeResponse encodes a successful response of id with result, valid JSON.
+func encodeResponse(id jsonrpc2.ID, result []byte) ([]byte, error) {
 	idJSON, err := id.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
-	result := r.Result()
 	data := make([]byte, 0, len(result)+len(idJSON)+40)
 	data = append(data, `{"jsonrpc":"2.0","result":`...)
 	data = append(data, result...)
