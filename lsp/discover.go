@@ -16,7 +16,7 @@ import (
 )
 
 // Finding a Dockerfile's image by itself: with no image configured, the server looks in the local image
-// stores (the Docker daemon of DOCKER_HOST or the default socket, and containers-storage where it exists)
+// stores (the Docker daemon of DOCKER_HOST, the docker context in use or the default socket, and containers-storage where it exists)
 // for the image built from the Dockerfile. It reads only configs (histories) to choose, and loads only the
 // image it chose.
 

@@ -46,7 +46,8 @@ Images are read as streams and never extracted. References use skopeo's transpor
   docker-archive:PATH[:TAG]   a 'docker save' / 'buildah push docker-archive:' tar (or a bare path to a .tar)
   oci:DIR[:TAG]               an OCI image layout directory (or a bare path to one)
   oci-archive:PATH[:TAG]      a tar of an OCI image layout
-  docker-daemon:NAME:TAG      an image in the local Docker daemon (DOCKER_HOST, or its default socket)
+  docker-daemon:NAME:TAG      an image in the Docker daemon (DOCKER_HOST, else DOCKER_CONTEXT or the docker
+                              context in use, else the default socket)
   containers-storage:[[driver@]root[+runroot]]NAME[:TAG]
                               an image in podman's or buildah's store (default: /var/lib/containers/storage)
   docker://HOST/REPO:TAG      an image in a registry (also bare: localhost:5000/app:v1, debian:bookworm)

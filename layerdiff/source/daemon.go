@@ -52,11 +52,24 @@ func openDaemon(ctx context.Context, ref Reference, o options) (v1.Image, error)
 	return img, nil
 }
 
-// withDockerClient runs fn with a client for the daemon of DOCKER_HOST (and DOCKER_TLS_VERIFY,
-// DOCKER_CERT_PATH, DOCKER_API_VERSION), closing it afterwards so no connection outlives the call.
+// withDockerClient runs fn with a client for the daemon the docker CLI would use: DOCKER_HOST's (with
+// DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_API_VERSION), else the Docker context of DOCKER_CONTEXT or of
+// `docker context use`, else the default socket. It closes the client afterwards so no connection outlives
+// the call.
 func withDockerClient(fn func(*client.Client) error) error {
-	cli, err := client.New(client.FromEnv)
+	ep, err := resolveDockerContext()
 	if err != nil {
+		return fmt.Errorf("the Docker daemon: %w", err)
+	}
+	opts := []client.Opt{client.FromEnv}
+	if ep != nil {
+		opts = append(opts, ep.options()...)
+	}
+	cli, err := client.New(opts...)
+	if err != nil {
+		if ep != nil {
+			return fmt.Errorf("the Docker daemon of context %q: %w", ep.context, err)
+		}
 		return fmt.Errorf("the Docker daemon: %w (check DOCKER_HOST)", err)
 	}
 	defer cli.Close()
