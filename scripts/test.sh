@@ -419,6 +419,17 @@ step_go_test() {
 	fi
 	echo "corpus: ${LAYERLINT_CORPUS:-not found, so TestCorpus in lint will fail}"
 	echo "Neovim 0.10 for the lsp tests: ${LAYERLS_NEWER_NVIM:-none, Debian Neovim only}"
+	# Docker 26 with the containerd image store (Debian trixie's packages, unpacked once per machine into
+	# the fixture cache) for the daemon tests of that store; bookworm's docker.io 20.10 has none.
+	if [ -z "${LAYERLINT_DOCKER_CONTAINERD_STORE:-}" ]; then
+		local docker26="${LAYERLINT_FIXTURES:-${XDG_CACHE_HOME:-$HOME/.cache}/layerlint-fixtures}/docker-trixie"
+		if scripts/docker-containerd-store.sh "$docker26" >"$work/docker-trixie.log" 2>&1; then
+			export LAYERLINT_DOCKER_CONTAINERD_STORE="$docker26"
+		else
+			tail -n 20 "$work/docker-trixie.log" >&2
+		fi
+	fi
+	echo "Docker with the containerd image store: ${LAYERLINT_DOCKER_CONTAINERD_STORE:-not installed, so its tests will fail} ($("${LAYERLINT_DOCKER_CONTAINERD_STORE:-/nonexistent}/usr/sbin/dockerd" --version 2>/dev/null || echo "no dockerd"))"
 	# The language server's end-to-end test runs Microsoft's protocol client
 	# under node from lsp/testdata/node-client (node_modules is gitignored).
 	if ! npm ci --no-audit --no-fund --prefix lsp/testdata/node-client >"$work/npm-node-client.log" 2>&1; then

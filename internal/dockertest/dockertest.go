@@ -61,7 +61,24 @@ type Daemon struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	log    *os.File
+	docker string   // the client's path
+	env    []string // more for the client (DOCKER_CONFIG with its buildx plugin)
 }
+
+// ContainerdStoreEnv names the directory into which scripts/docker-containerd-store.sh unpacked Debian
+// trixie's Docker 26 (docker.io, containerd, docker-cli, docker-buildx): the Docker that keeps images in
+// containerd's image store, the default of Docker 29 and Docker Desktop, which bookworm's 20.10 cannot.
+const ContainerdStoreEnv = "LAYERLINT_DOCKER_CONTAINERD_STORE"
+
+// config is how start runs a daemon.
+type config struct {
+	dockerd, docker string
+	containerdStore bool
+	path            string // prepended to PATH: where dockerd finds its containerd
+	plugins         string // the client's cli-plugins directory, "" for none
+}
+
+var debianDocker = config{dockerd: Dockerd, docker: Docker}
 
 // Host returns the daemon's address in DOCKER_HOST form (unix:///...).
 func (d *Daemon) Host() string { return "unix://" + d.sock }
@@ -72,18 +89,50 @@ func (d *Daemon) Env() []string {
 	env := make([]string, 0, len(os.Environ())+2)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "DOCKER_HOST=") && !strings.HasPrefix(kv, "DOCKER_BUILDKIT=") &&
-			!strings.HasPrefix(kv, "DOCKER_CONTEXT=") {
+			!strings.HasPrefix(kv, "DOCKER_CONTEXT=") && (len(d.env) == 0 || !strings.HasPrefix(kv, "DOCKER_CONFIG=")) {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "DOCKER_HOST="+d.Host(), "DOCKER_BUILDKIT=1")
+	return append(append(env, "DOCKER_HOST="+d.Host(), "DOCKER_BUILDKIT=1"), d.env...)
 }
 
 // Start starts a daemon of the test's own and stops it when the test ends.
 func Start(t testing.TB) *Daemon {
 	t.Helper()
 	Require(t)
-	d, err := start()
+	return startFor(t, debianDocker)
+}
+
+// StartContainerdStore starts, for the test alone, Docker 26 with the containerd image store (the
+// containerd-snapshotter feature): images are OCI manifests in containerd, `docker image inspect` gives the
+// manifest's digest as the ID, and `docker save` writes an OCI layout. The programs come from the directory
+// ContainerdStoreEnv names; without it the test is skipped, or fails under LAYERLINT_REQUIRE_TOOLS.
+func StartContainerdStore(t testing.TB) *Daemon {
+	t.Helper()
+	root := os.Getenv(ContainerdStoreEnv)
+	if root == "" {
+		tooltest.Missing(t, "dockertest: Docker with the containerd image store ("+ContainerdStoreEnv+")",
+			"scripts/docker-containerd-store.sh DIR, then "+ContainerdStoreEnv+"=DIR")
+	}
+	cfg := config{
+		dockerd:         filepath.Join(root, "usr", "sbin", "dockerd"),
+		docker:          filepath.Join(root, "usr", "bin", "docker"),
+		containerdStore: true,
+		path:            filepath.Join(root, "usr", "bin") + string(os.PathListSeparator) + filepath.Join(root, "usr", "sbin"),
+		plugins:         filepath.Join(root, "usr", "libexec", "docker", "cli-plugins"),
+	}
+	for _, p := range []string{cfg.dockerd, cfg.docker, filepath.Join(root, "usr", "bin", "containerd"), filepath.Join(cfg.plugins, "docker-buildx")} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("dockertest: %s: %v (%s=%s)", p, err, ContainerdStoreEnv, root)
+		}
+	}
+	return startFor(t, cfg)
+}
+
+// startFor starts a daemon as cfg says and stops it when the test ends.
+func startFor(t testing.TB, cfg config) *Daemon {
+	t.Helper()
+	d, err := start(cfg)
 	if err != nil {
 		t.Fatalf("dockertest: %v", err)
 	}
@@ -135,7 +184,7 @@ func Shared(t testing.TB) *Daemon {
 		t.Fatal("dockertest.Shared needs the package's TestMain to call dockertest.Main(m)")
 	}
 	if shared.d == nil && shared.err == nil {
-		shared.d, shared.err = start()
+		shared.d, shared.err = start(debianDocker)
 	}
 	if shared.err != nil {
 		t.Fatalf("dockertest: %v", shared.err)
@@ -143,29 +192,56 @@ func Shared(t testing.TB) *Daemon {
 	return shared.d
 }
 
-func start() (*Daemon, error) {
+func start(cfg config) (*Daemon, error) {
 	// The socket path must stay under the 108 bytes of sun_path: keep the
 	// directory short rather than under a deep TMPDIR.
 	dir, err := os.MkdirTemp("/tmp", "dkt-")
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{dir: dir, sock: filepath.Join(dir, "docker.sock"), exited: make(chan struct{})}
+	d := &Daemon{dir: dir, sock: filepath.Join(dir, "docker.sock"), exited: make(chan struct{}), docker: cfg.docker}
 	d.log, err = os.Create(filepath.Join(dir, "dockerd.log"))
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	d.cmd = exec.Command(Dockerd,
+	args := []string{
 		"--data-root", filepath.Join(dir, "root"),
 		"--exec-root", filepath.Join(dir, "exec"),
 		"--pidfile", filepath.Join(dir, "dockerd.pid"),
-		"-H", "unix://"+d.sock,
-		"--storage-driver", "vfs",
+		"-H", "unix://" + d.sock,
 		"--iptables=false", "--ip6tables=false", "--bridge=none",
 		// No registry is reachable from the tests; do not let a pull wait on one.
 		"--max-download-attempts", "1",
-	)
+	}
+	if cfg.containerdStore {
+		// containerd's own snapshotter (overlayfs) holds the images; no daemon-wide config file is read.
+		conf := filepath.Join(dir, "daemon.json")
+		if err := os.WriteFile(conf, []byte(`{"features": {"containerd-snapshotter": true}}`), 0o644); err != nil {
+			d.cleanup()
+			return nil, err
+		}
+		args = append(args, "--config-file", conf)
+	} else {
+		args = append(args, "--storage-driver", "vfs")
+	}
+	if cfg.plugins != "" {
+		// The client finds buildx in $DOCKER_CONFIG/cli-plugins.
+		conf := filepath.Join(dir, "client")
+		if err := os.MkdirAll(conf, 0o755); err != nil {
+			d.cleanup()
+			return nil, err
+		}
+		if err := os.Symlink(cfg.plugins, filepath.Join(conf, "cli-plugins")); err != nil {
+			d.cleanup()
+			return nil, err
+		}
+		d.env = append(d.env, "DOCKER_CONFIG="+conf)
+	}
+	d.cmd = exec.Command(cfg.dockerd, args...)
+	if cfg.path != "" {
+		d.cmd.Env = append(os.Environ(), "PATH="+cfg.path+string(os.PathListSeparator)+os.Getenv("PATH"))
+	}
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	// If the test binary dies without stopping it, the daemon goes too
 	// (SIGTERM: it then stops its containerd itself).
@@ -173,7 +249,7 @@ func start() (*Daemon, error) {
 	if err := d.cmd.Start(); err != nil {
 		d.log.Close()
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting %s: %w", Dockerd, err)
+		return nil, fmt.Errorf("starting %s: %w", cfg.dockerd, err)
 	}
 	go func() {
 		_ = d.cmd.Wait()
@@ -183,20 +259,20 @@ func start() (*Daemon, error) {
 	for {
 		select {
 		case <-d.exited:
-			err := fmt.Errorf("%s exited before answering: %s", Dockerd, d.tail())
+			err := fmt.Errorf("%s exited before answering: %s", cfg.dockerd, d.tail())
 			d.cleanup()
 			return nil, err
 		default:
 		}
 		if _, err := os.Stat(d.sock); err == nil {
-			cmd := exec.Command(Docker, "version", "--format", "{{.Server.Version}}")
+			cmd := exec.Command(cfg.docker, "version", "--format", "{{.Server.Version}}")
 			cmd.Env = d.Env()
 			if out, err := cmd.Output(); err == nil && len(bytes.TrimSpace(out)) > 0 {
 				return d, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			err := fmt.Errorf("%s did not answer within %v: %s", Dockerd, startTimeout, d.tail())
+			err := fmt.Errorf("%s did not answer within %v: %s", cfg.dockerd, startTimeout, d.tail())
 			d.stop()
 			return nil, err
 		}
@@ -264,10 +340,11 @@ func (d *Daemon) Log() string {
 	return string(b)
 }
 
-// Command returns an exec.Cmd that runs Debian's docker client against this
-// daemon, for tests that need its output or exit status themselves.
+// Command returns an exec.Cmd that runs the daemon's docker client (Debian's,
+// or Docker 26's for StartContainerdStore) against this daemon, for tests
+// that need its output or exit status themselves.
 func (d *Daemon) Command(args ...string) *exec.Cmd {
-	cmd := exec.Command(Docker, args...)
+	cmd := exec.Command(d.docker, args...)
 	cmd.Env = d.Env()
 	return cmd
 }

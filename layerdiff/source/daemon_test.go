@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,57 +32,90 @@ func TestDaemonMatchesSave(t *testing.T) {
 	d := dockertest.Shared(t)
 	apps := sourcetest.BuildDaemonApps(t, d)
 	t.Setenv("DOCKER_HOST", d.Host())
-	ctx := context.Background()
 	for _, tc := range []struct{ name, archive string }{
 		{apps.V1, apps.V1Archive}, {apps.V2, apps.V2Archive}, {apps.Legacy, apps.LegacyArchive},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			daemonImg, err := OpenString(ctx, "docker-daemon:"+tc.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			archiveImg, err := OpenString(ctx, tc.archive)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := layerdiff.NewReader().ReadImage(ctx, tc.name, daemonImg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := layerdiff.NewReader().ReadImage(ctx, tc.archive, archiveImg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rawGot, err := daemonImg.RawConfigFile()
-			if err != nil {
-				t.Fatal(err)
-			}
-			rawWant, err := archiveImg.RawConfigFile()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(rawGot, rawWant) {
-				t.Errorf("config differs from the saved one:\n%s\nwant\n%s", rawGot, rawWant)
-			}
-			empty := 0
-			for _, h := range got.Config.History {
-				if !h.EmptyLayer {
-					empty++
-				}
-			}
-			if empty != len(got.Layers) {
-				t.Errorf("history records %d layers, the image has %d", empty, len(got.Layers))
-			}
-			if len(got.Layers) != len(want.Layers) {
-				t.Fatalf("%d layers, the archive has %d", len(got.Layers), len(want.Layers))
-			}
-			for i := range got.Layers {
-				if !reflect.DeepEqual(got.Layers[i], want.Layers[i]) {
-					t.Errorf("layer %d: listing differs from the archive's", i+1)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { sameAsSaved(t, tc.name, tc.archive) })
 	}
+}
+
+// sameAsSaved checks that the daemon's image name (DOCKER_HOST is set) reads as its `docker save` archive
+// does: the same config, byte for byte, a history that records every layer, and the same listing of every
+// layer.
+func sameAsSaved(t *testing.T, name, archive string) {
+	t.Helper()
+	ctx := context.Background()
+	daemonImg, err := OpenString(ctx, "docker-daemon:"+name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archiveImg, err := OpenString(ctx, archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := layerdiff.NewReader().ReadImage(ctx, name, daemonImg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := layerdiff.NewReader().ReadImage(ctx, archive, archiveImg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawGot, err := daemonImg.RawConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawWant, err := archiveImg.RawConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(rawGot, rawWant) {
+		t.Errorf("config differs from the saved one:\n%s\nwant\n%s", rawGot, rawWant)
+	}
+	nonEmpty := 0
+	for _, h := range got.Config.History {
+		if !h.EmptyLayer {
+			nonEmpty++
+		}
+	}
+	if nonEmpty != len(got.Layers) {
+		t.Errorf("history records %d layers, the image has %d", nonEmpty, len(got.Layers))
+	}
+	if len(got.Layers) != len(want.Layers) {
+		t.Fatalf("%d layers, the archive has %d", len(got.Layers), len(want.Layers))
+	}
+	for i := range got.Layers {
+		if !reflect.DeepEqual(got.Layers[i], want.Layers[i]) {
+			t.Errorf("layer %d: listing differs from the archive's", i+1)
+		}
+	}
+}
+
+// TestDaemonContainerdStore reads an image that BuildKit built into a live Docker 26 keeping its images in
+// containerd's image store (Docker 29's and Docker Desktop's default): `docker image inspect` gives the
+// manifest's digest as its ID, and `docker save` writes an OCI layout. docker-daemon: must read it as its
+// saved archive reads, and the warm read from the caches must too.
+func TestDaemonContainerdStore(t *testing.T) {
+	d := dockertest.StartContainerdStore(t)
+	d.Load(t, filepath.Join(sourcetest.ImagesDir(), "base.tar"))
+	d.Build(t, "", filepath.Join(sourcetest.ImagesDir(), "app-v2"), "app-cs:v2")
+	archive := filepath.Join(t.TempDir(), "app-cs.tar")
+	d.Save(t, "app-cs:v2", archive)
+	// The store is the containerd one: the save is an OCI layout, and the ID is the manifest's digest, not
+	// the config's (the 20.10 daemon's ID).
+	if !tarHolds(t, archive, "index.json") || !tarHolds(t, archive, "oci-layout") {
+		t.Fatalf("docker save wrote no OCI layout: is the containerd image store on?\n%s", d.Log())
+	}
+	id := strings.TrimSpace(d.Run(t, "image", "inspect", "--format", "{{.ID}}", "app-cs:v2"))
+	saved, err := OpenString(context.Background(), archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := saved.ConfigName(); err != nil || cfg.String() == id {
+		t.Fatalf("image ID %s, config %v (%v): want the manifest's digest as the ID", id, cfg, err)
+	}
+	t.Setenv("DOCKER_HOST", d.Host())
+	sameAsSaved(t, "app-cs:v2", archive)
 }
 
 // TestDaemonOnePass counts the `docker save` requests reading takes: one for a cold read that lists every
@@ -244,4 +278,27 @@ func writeBigImage(t *testing.T, path string, size int64) {
 func sha256Of(b []byte) v1.Hash {
 	sum := sha256.Sum256(b)
 	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}
+}
+
+// tarHolds reports whether the tar at path has an entry name.
+func tarHolds(t *testing.T, path, name string) bool {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Name == name {
+			return true
+		}
+	}
 }
