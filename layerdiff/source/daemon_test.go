@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -116,6 +117,37 @@ func TestDaemonContainerdStore(t *testing.T) {
 	}
 	t.Setenv("DOCKER_HOST", d.Host())
 	sameAsSaved(t, "app-cs:v2", archive)
+
+	// The server's discovery lists it with its history, and its Ref opens it.
+	imgs, err := ListLocalImages(context.Background(), LocalStores{NoStorage: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	savedCfg, err := saved.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, img := range imgs {
+		if !slices.Contains(img.Names, "app-cs:v2") {
+			continue
+		}
+		found = true
+		if len(img.History) != len(savedCfg.History) {
+			t.Fatalf("listed with %d history entries, the saved config has %d", len(img.History), len(savedCfg.History))
+		}
+		for i, h := range img.History {
+			if h.CreatedBy != savedCfg.History[i].CreatedBy {
+				t.Errorf("history entry %d: %q listed, %q saved", i, h.CreatedBy, savedCfg.History[i].CreatedBy)
+			}
+		}
+		if _, err := OpenString(context.Background(), img.Ref); err != nil {
+			t.Errorf("opening the listed %s: %v", img.Ref, err)
+		}
+	}
+	if !found {
+		t.Errorf("ListLocalImages did not list app-cs:v2: %+v", imgs)
+	}
 }
 
 // TestDaemonOnePass counts the `docker save` requests reading takes: one for a cold read that lists every
