@@ -18,7 +18,10 @@
 #                (both from ../shared/tools/newer-editors.sh)
 #   dist         scripts/dist.sh: every platform's binaries and .vsix; the
 #                linux-x64 .vsix's own layerls --version and node-client test
-#   go test      go test ./... with LAYERLINT_REQUIRE_TOOLS=1
+#   go test      go test ./... with LAYERLINT_REQUIRE_TOOLS=1, the shared corpus,
+#                and Docker 26 with the containerd image store from Debian
+#                trixie's packages (scripts/docker-containerd-store.sh, once
+#                per machine into the fixture cache)
 #
 # Every check runs even when an earlier one failed, so one run shows every
 # problem; go test runs last, so the output ends with go's ok/FAIL lines. The
