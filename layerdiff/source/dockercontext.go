@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -39,7 +38,7 @@ func resolveDockerContext() (*dockerEndpoint, error) {
 	name, source := os.Getenv("DOCKER_CONTEXT"), "DOCKER_CONTEXT"
 	if name == "" {
 		cfgPath := filepath.Join(dir, "config.json")
-		data, err := readSmallFile(cfgPath)
+		data, err := readFileLimited(cfgPath, maxContextFile)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
@@ -76,7 +75,7 @@ func dockerConfigDir() string {
 // contexts/meta/<sha256 of the name>/meta.json, and its TLS files under contexts/tls/<same>/docker.
 func readDockerContext(configDir, name, source string) (*dockerEndpoint, error) {
 	metaPath := contextMetaPath(configDir, name)
-	data, err := readSmallFile(metaPath)
+	data, err := readFileLimited(metaPath, maxContextFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("the Docker context %q (named by %s) does not exist: no %s", name, source, metaPath)
 	}
@@ -129,21 +128,4 @@ func (ep *dockerEndpoint) options() []client.Opt {
 			filepath.Join(ep.tlsDir, "ca.pem"), filepath.Join(ep.tlsDir, "cert.pem"), filepath.Join(ep.tlsDir, "key.pem")))
 	}
 	return opts
-}
-
-// readSmallFile reads a Docker CLI file, refusing one larger than maxContextFile.
-func readSmallFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxContextFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if len(data) > maxContextFile {
-		return nil, fmt.Errorf("%s is larger than a Docker CLI file can be (%d bytes)", path, maxContextFile)
-	}
-	return data, nil
 }

@@ -99,17 +99,9 @@ func contains(list []string, s string) bool {
 
 func (s *store) readJSON(rel string, v any) error {
 	p := filepath.Join(s.root, rel)
-	f, err := os.Open(p)
+	b, err := readFileLimited(p, maxStorageJSON)
 	if err != nil {
 		return err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxStorageJSON+1))
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", p, err)
-	}
-	if len(b) > maxStorageJSON {
-		return fmt.Errorf("%s is larger than %d MiB", p, maxStorageJSON>>20)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("decoding %s: %w", p, err)
@@ -128,18 +120,24 @@ func (s *store) images() ([]storageImageRecord, error) {
 
 // bigData reads a file the store keeps beside an image under key (its config, its manifest).
 func (s *store) bigData(id, key string) ([]byte, error) {
-	p := filepath.Join(s.root, s.driver+"-images", id, bigDataFile(key))
-	f, err := os.Open(p)
+	return readFileLimited(filepath.Join(s.root, s.driver+"-images", id, bigDataFile(key)), maxSaveJSON)
+}
+
+// readFileLimited reads the file at path, refusing one of more than max bytes: the small metadata files
+// of stores and the Docker CLI, which a damaged or hostile file must not make us hold whole. An error
+// that the file does not exist wraps fs.ErrNotExist.
+func readFileLimited(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxSaveJSON+1))
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", p, err)
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	if len(b) > maxSaveJSON {
-		return nil, fmt.Errorf("%s is larger than %d MiB", p, maxSaveJSON>>20)
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s is larger than %d MiB, more than such a file has", path, max>>20)
 	}
 	return b, nil
 }
