@@ -2,16 +2,11 @@ package imagegen
 
 import (
 	"archive/tar"
-	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // FlatChanges is how many paths GenerateFlat modifies, deletes and adds each.
@@ -72,14 +67,14 @@ func GenerateFlat(ctx context.Context, dir string, files int) (*Pair, error) {
 // writeFlatLayer writes the layer of a flat image: directories of a thousand empty files each.
 func writeFlatLayer(ctx context.Context, file string, files int, plan func(i int) (keep, modify, add bool),
 	name func(int) string, entries *int) (*layerFile, error) {
-	f, err := os.Create(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	hw := &hashingWriter{w: bw, h: sha256.New()}
-	tw := tar.NewWriter(hw)
+	return writeLayerFile(file, func(tw *tar.Writer) error {
+		return fillFlatLayer(ctx, tw, files, plan, name, entries)
+	})
+}
+
+// fillFlatLayer writes the flat layer's entries to tw.
+func fillFlatLayer(ctx context.Context, tw *tar.Writer, files int, plan func(i int) (keep, modify, add bool),
+	name func(int) string, entries *int) error {
 	mtime := time.Unix(epoch, 0)
 	write := func(n string, typ byte, mode int64) error {
 		*entries++
@@ -89,10 +84,10 @@ func writeFlatLayer(ctx context.Context, file string, files int, plan func(i int
 	for i := 0; i < files; i++ {
 		if i%1000 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 			if err := write(fmt.Sprintf("d%03d/", i/1000), tar.TypeDir, 0o755); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		keep, modify, add := plan(i)
@@ -102,23 +97,14 @@ func writeFlatLayer(ctx context.Context, file string, files int, plan func(i int
 		}
 		if keep {
 			if err := write(name(i), tar.TypeReg, mode); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if add {
 			if err := write(name(i)+"-new", tar.TypeReg, 0o644); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	if err := bw.Flush(); err != nil {
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	return &layerFile{path: file, size: hw.n, diffID: v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(hw.h.Sum(nil))}}, nil
+	return nil
 }

@@ -101,8 +101,9 @@ func (hw *hashingWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// writeLayer writes l as an uncompressed tar to file, hashing it on the way.
-func writeLayer(ctx context.Context, file string, l *layer, p *pools) (*layerFile, error) {
+// writeLayerFile writes an uncompressed layer tar to file, its entries from fill, and returns its size and
+// DiffID, hashed on the way.
+func writeLayerFile(file string, fill func(tw *tar.Writer) error) (*layerFile, error) {
 	f, err := os.Create(file)
 	if err != nil {
 		return nil, err
@@ -111,11 +112,33 @@ func writeLayer(ctx context.Context, file string, l *layer, p *pools) (*layerFil
 	bw := bufio.NewWriterSize(f, 1<<20)
 	hw := &hashingWriter{w: bw, h: sha256.New()}
 	tw := tar.NewWriter(hw)
+	if err := fill(tw); err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	return &layerFile{path: file, size: hw.n, diffID: v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(hw.h.Sum(nil))}}, nil
+}
+
+// writeLayer writes l as an uncompressed tar to file.
+func writeLayer(ctx context.Context, file string, l *layer, p *pools) (*layerFile, error) {
+	return writeLayerFile(file, func(tw *tar.Writer) error { return p.writeNodes(ctx, tw, l) })
+}
+
+// writeNodes writes l's entries, with their content, to tw.
+func (p *pools) writeNodes(ctx context.Context, tw *tar.Writer, l *layer) error {
 	mtime := time.Unix(l.modTime, 0)
 	for i := range l.nodes {
 		if i&1023 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		n := &l.nodes[i]
@@ -131,24 +154,15 @@ func writeLayer(ctx context.Context, file string, l *layer, p *pools) (*layerFil
 			}
 		}
 		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", n.path, err)
+			return fmt.Errorf("writing %s: %w", n.path, err)
 		}
 		if hdr.Size > 0 {
 			if err := p.writeContent(tw, n); err != nil {
-				return nil, fmt.Errorf("writing %s: %w", n.path, err)
+				return fmt.Errorf("writing %s: %w", n.path, err)
 			}
 		}
 	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	if err := bw.Flush(); err != nil {
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	return &layerFile{path: file, size: hw.n, diffID: v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(hw.h.Sum(nil))}}, nil
+	return nil
 }
 
 // archiveManifest is one element of a docker-archive's manifest.json.
