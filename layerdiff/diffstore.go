@@ -10,6 +10,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/zeebo/xxh3"
+
+	"github.com/layerlint/layerlint/internal/atomicfile"
 )
 
 // A stored diff is what Diff's merge-join of two stack listings found: the changed paths and how many paths
@@ -81,20 +83,7 @@ func (s *ListingStore) putDiff(key v1.Hash, d *storedDiff) {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".diff-*")
-	if err != nil {
-		return
-	}
-	_, err = tmp.Write(encodeStoredDiff(d))
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
+	_ = atomicfile.WriteBytes(name, 0o600, encodeStoredDiff(d))
 }
 
 var changeKinds = [...]Change{Added, Deleted, Modified}

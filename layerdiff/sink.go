@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/layerlint/layerlint/internal/atomicfile"
 )
 
 // sink receives the bytes of a listing or of a sorted run: in memory while they are few, then in a temporary
@@ -136,23 +138,13 @@ func (s *sink) persist(name string) error {
 		}
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".listing-*")
-	if err != nil {
+	return atomicfile.Write(name, 0o600, func(w io.Writer) error {
+		var err error
+		if s.f != nil {
+			_, err = io.Copy(w, io.NewSectionReader(s.f, 0, s.n))
+		} else {
+			_, err = w.Write(s.mem)
+		}
 		return err
-	}
-	if s.f != nil {
-		_, err = io.Copy(tmp, io.NewSectionReader(s.f, 0, s.n))
-	} else {
-		_, err = tmp.Write(s.mem)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	})
 }

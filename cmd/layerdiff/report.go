@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/spf13/cobra"
 
+	"github.com/layerlint/layerlint/internal/atomicfile"
 	"github.com/layerlint/layerlint/layerdiff"
 	"github.com/layerlint/layerlint/layerdiff/cache"
 	"github.com/layerlint/layerlint/layerdiff/history"
@@ -196,22 +196,7 @@ func writeOutput(cmd *cobra.Command, name string, write func(io.Writer) error) e
 		_, err := buf.WriteTo(cmd.OutOrStdout())
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name()) // gone after the rename; removes the partial file otherwise
-	err = write(tmp)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
+	if err := atomicfile.Write(name, 0o644, write); err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	return nil

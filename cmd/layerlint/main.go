@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/layerlint/layerlint/internal/atomicfile"
 	"github.com/layerlint/layerlint/internal/version"
 	"github.com/layerlint/layerlint/layerdiff/load"
 	"github.com/layerlint/layerlint/layerdiff/source"
@@ -370,23 +370,7 @@ func writeAtomic(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".layerlint-*")
-	if err != nil {
-		return fmt.Errorf("%s: writing fix: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%s: writing fix: %w", path, err)
-	}
-	if err := tmp.Chmod(fi.Mode().Perm()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%s: writing fix: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("%s: writing fix: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.WriteBytes(path, fi.Mode().Perm(), data); err != nil {
 		return fmt.Errorf("%s: writing fix: %w", path, err)
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/layerlint/layerlint/internal/atomicfile"
 )
 
 // daemonCacheDir is where, under the listing-cache directory, the save metadata of daemon images is kept: the
@@ -52,18 +54,5 @@ func putDaemonMeta(dir string, id v1.Hash, m *saveMeta) {
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(d, ".tmp-*")
-	if err != nil {
-		return
-	}
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(d, id.Hex+".json"))
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
+	_ = atomicfile.WriteBytes(filepath.Join(d, id.Hex+".json"), 0o600, b)
 }
