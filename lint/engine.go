@@ -1,9 +1,11 @@
 package lint
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // Option configures Run.
@@ -94,17 +96,13 @@ func Run(ctx context.Context, df *Dockerfile, opts ...Option) ([]Finding, error)
 		}
 	}
 	out = dropInlineIgnored(df, out)
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Col != b.Col {
-			return a.Col < b.Col
-		}
-		return a.Rule < b.Rule
-	})
+	slices.SortStableFunc(out, CompareFindings)
 	return out, nil
+}
+
+// CompareFindings orders findings as Run returns them: by line, column and rule.
+func CompareFindings(a, b Finding) int {
+	return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col), strings.Compare(a.Rule, b.Rule))
 }
 
 // runRule runs one rule; a panic in it is an error naming the rule and the

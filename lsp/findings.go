@@ -3,7 +3,7 @@ package lsp
 import (
 	"context"
 	"errors"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -140,19 +140,10 @@ func (s *Snapshot) lint(ctx context.Context) ([]lint.Finding, *lint.ParseError, 
 	return mergeFindings(rules, checks), nil, nil
 }
 
-// mergeFindings merges two lists sorted as lint.Run sorts: by line, column and rule.
+// mergeFindings merges two lists sorted as lint.Run sorts (lint.CompareFindings).
 func mergeFindings(a, b []lint.Finding) []lint.Finding {
 	out := make([]lint.Finding, 0, len(a)+len(b))
 	out = append(append(out, a...), b...)
-	sort.SliceStable(out, func(i, j int) bool {
-		x, y := out[i], out[j]
-		if x.Line != y.Line {
-			return x.Line < y.Line
-		}
-		if x.Col != y.Col {
-			return x.Col < y.Col
-		}
-		return x.Rule < y.Rule
-	})
+	slices.SortStableFunc(out, lint.CompareFindings)
 	return out
 }
