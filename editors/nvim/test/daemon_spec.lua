@@ -27,13 +27,7 @@ local function sized_and_cached(bufnr, client, extra)
     if not hs then
       return nil
     end
-    local n = 0
-    for _, labels in pairs(hs) do
-      if #labels == 2 and H.is_size(labels[1]) and labels[2] == "cached" then
-        n = n + 1
-      end
-    end
-    if n ~= 20 or (extra ~= nil and not extra(hs)) then
+    if H.sized_and_cached(hs) ~= 20 or (extra ~= nil and not extra(hs)) then
       return nil
     end
     local drawn = H.drawn(bufnr)

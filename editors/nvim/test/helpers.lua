@@ -134,6 +134,18 @@ function H.is_size(text)
   return text == "0 B" or text:match("^%+[%d.]+ [kMGT]?B$") ~= nil
 end
 
+-- sized_and_cached counts the lines of hs (H.request_hints's labels by line)
+-- whose hints are exactly a size and `cached`.
+function H.sized_and_cached(hs)
+  local n = 0
+  for _, labels in pairs(hs) do
+    if #labels == 2 and H.is_size(labels[1]) and labels[2] == "cached" then
+      n = n + 1
+    end
+  end
+  return n
+end
+
 -- open edits path and waits for layerls to attach; it returns the buffer and
 -- the client.
 function H.open(path)

@@ -26,13 +26,7 @@ local function typing()
     if not hs then
       return nil
     end
-    local sized = 0
-    for _, labels in pairs(hs) do
-      if #labels == 2 and H.is_size(labels[1]) and labels[2] == "cached" then
-        sized = sized + 1
-      end
-    end
-    if sized == 20 then
+    if H.sized_and_cached(hs) == 20 then
       return hs
     end
   end)
